@@ -1,0 +1,28 @@
+package io.github.treelora.examples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the command-line tools; each tool is a picocli subcommand. */
+@Command(
+        name = "treelora",
+        mixinStandardHelpOptions = true,
+        version = "treelora 0.1.0-SNAPSHOT",
+        description = "TreeLoRA for the JVM: command-line tools.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class TreeLoraCli implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /**
+     * Runs a tool and exits with its status.
+     *
+     * @param args the tool name followed by its options
+     */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TreeLoraCli()).execute(args));
+    }
+}
