@@ -1,0 +1,9 @@
+package io.github.treelora.bandit;
+
+/** Which task-selection policy picks a previous task per layer (spec 2.3). */
+public enum SelectorPolicy {
+    /** The paper: deterministic lower-confidence-bound descent of the task tree ({@link LcbTreeSelector}). */
+    PAPER,
+    /** The published code: stochastic softmax sampling over bandit scores ({@link ReferenceSelector}). */
+    REFERENCE
+}
