@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override

@@ -1,0 +1,113 @@
+package io.github.treelora.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The inspect tool end to end: output shape, hand-checked splits, and one-line errors on bad input. */
+class InspectCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TreeLoraCli());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Path write(String json) throws Exception {
+        Path f = Files.createTempFile(dir, "vectors", ".json");
+        Files.writeString(f, json);
+        return f;
+    }
+
+    @Test
+    void printsTheReferenceTreeOfAHandComputedCase() throws Exception {
+        // Layer 0: v = 1, 3, 2, 6 -> u = 1, 2, -1, 4; m = 1.5; s = 1.5, 3, -1.5, 6; lower median 1.5.
+        Path f = write("{\"tasks\": [[[1]], [[3]], [[2]], [[6]]]}");
+        Result r = run("inspect", "--vectors", f.toString(), "--preset", "reference");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(0, root.get("depth").asInt());
+        assertEquals(1.5, root.get("threshold").asDouble(), 1e-9);
+        assertEquals("[0,1,3]", root.get("left").get("tasks").toString());
+        assertTrue(root.get("right").get("leaf").asBoolean());
+        assertEquals("[2]", root.get("right").get("tasks").toString());
+    }
+
+    @Test
+    void maxDepthLimitsTheTree() throws Exception {
+        Path f = write("{\"tasks\": [[[0],[0]], [[1],[5]], [[10],[0]], [[11],[5]]]}");
+        Result r = run("inspect", "--vectors", f.toString(), "--max-depth", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertTrue(root.get("left").get("leaf").asBoolean());
+        assertTrue(root.get("right").get("leaf").asBoolean());
+        assertEquals(2, root.get("left").get("tasks").size());
+    }
+
+    @Test
+    void bundledExampleFileParses() throws Exception {
+        Path example = Path.of("src/main/resources/examples/task-vectors.json");
+        Result r = run("inspect", "--vectors", example.toString(), "--text");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("node depth=0 tasks=[0, 1, 2, 3, 4, 5]"), r.out());
+    }
+
+    @Test
+    void missingFile() {
+        assertOneLineError(run("inspect", "--vectors", dir.resolve("nope.json").toString()), "not found");
+    }
+
+    @Test
+    void raggedLayers() throws Exception {
+        assertOneLineError(run("inspect", "--vectors", write("{\"tasks\": [[[1,2],[3]], [[1,2]]]}").toString()),
+                "ragged layers: task 1 has 1 layers");
+        assertOneLineError(run("inspect", "--vectors", write("{\"tasks\": [[[1,2]], [[1]]]}").toString()),
+                "ragged layers: task 1 layer 0 has 1 values");
+    }
+
+    @Test
+    void nanValue() throws Exception {
+        assertOneLineError(run("inspect", "--vectors", write("{\"tasks\": [[[1, NaN]]]}").toString()),
+                "task 0 layer 0 value 1 is NaN");
+    }
+
+    @Test
+    void emptyTaskList() throws Exception {
+        assertOneLineError(run("inspect", "--vectors", write("{\"tasks\": []}").toString()), "non-empty");
+    }
+
+    @Test
+    void notJsonAndWrongShape() throws Exception {
+        assertOneLineError(run("inspect", "--vectors", write("{tasks: ").toString()), "not valid JSON");
+        assertOneLineError(run("inspect", "--vectors", write("{\"vectors\": []}").toString()), "\"tasks\"");
+        assertOneLineError(run("inspect", "--vectors", write("{\"tasks\": [[[1, \"x\"]]]}").toString()),
+                "is not a number");
+    }
+
+    private static void assertOneLineError(Result r, String expected) {
+        assertFalse(r.code() == 0, "bad input must exit non-zero");
+        String msg = r.err().strip();
+        assertFalse(msg.contains("\n"), "one-line message expected, got: " + msg);
+        assertTrue(msg.contains(expected), "message should contain '" + expected + "': " + msg);
+        assertTrue(r.out().isEmpty(), "nothing on stdout for bad input");
+    }
+}
