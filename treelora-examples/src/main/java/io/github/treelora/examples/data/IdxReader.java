@@ -111,10 +111,7 @@ public final class IdxReader {
     private static Idx readBody(Path file, DataInputStream in, boolean gzip, long fileSize, int magic, int rank)
             throws IOException {
         long headerBytes = 4L + 4L * rank;
-        if (!gzip && fileSize < headerBytes) {
-            throw new DatasetFormatException(file, "too short for an IDX header: " + fileSize + " bytes, need "
-                    + headerBytes);
-        }
+        // the magic number comes first so that a swapped image/label file is reported as such
         int actualMagic = readHeaderInt(file, in, headerBytes);
         if (actualMagic != magic) {
             throw new DatasetFormatException(file, String.format("wrong magic number 0x%08x, expected 0x%08x (%s)",
@@ -122,6 +119,10 @@ public final class IdxReader {
                             : "IDX unsigned-byte labels, 1 dimension")
                     + (actualMagic == IMAGES_MAGIC || actualMagic == LABELS_MAGIC
                             ? "; is this the " + (actualMagic == IMAGES_MAGIC ? "image" : "label") + " file?" : ""));
+        }
+        if (!gzip && fileSize < headerBytes) {
+            throw new DatasetFormatException(file, "too short for an IDX header: " + fileSize + " bytes, need "
+                    + headerBytes);
         }
         int[] dims = new int[rank];
         long count = 1;
