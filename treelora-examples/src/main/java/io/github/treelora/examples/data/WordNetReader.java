@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -173,42 +174,88 @@ public final class WordNetReader {
         if (gloss.isEmpty()) {
             throw bad(file, lineNo, "empty gloss");
         }
-        String[] f = line.substring(0, bar).trim().split(" +");
-        if (f.length < 4) {
-            throw bad(file, lineNo, "expected 'offset lex_filenum ss_type w_cnt ...', got " + f.length + " fields");
+        // only the leading fields are needed; the pointer list after the words is not tokenised
+        Fields f = new Fields(line, bar);
+        String offset = f.next();
+        String lexField = f.next();
+        String type = f.next();
+        String countField = f.next();
+        if (countField == null) {
+            throw bad(file, lineNo, "expected 'offset lex_filenum ss_type w_cnt ...' before the gloss");
         }
-        if (!f[0].matches("\\d{8}")) {
-            throw bad(file, lineNo, "synset offset '" + f[0] + "' is not 8 digits");
+        if (offset.length() != 8 || !digits(offset)) {
+            throw bad(file, lineNo, "synset offset '" + offset + "' is not 8 digits");
         }
-        if (!f[1].matches("\\d{2}")) {
-            throw bad(file, lineNo, "lexicographer file number '" + f[1] + "' is not 2 digits");
+        if (lexField.length() != 2 || !digits(lexField)) {
+            throw bad(file, lineNo, "lexicographer file number '" + lexField + "' is not 2 digits");
         }
-        int lex = Integer.parseInt(f[1]);
+        int lex = Integer.parseInt(lexField);
         if (lex >= LEXNAMES.size()) {
             throw bad(file, lineNo, "lexicographer file number " + lex + " is outside 0..44");
         }
         if (!LEXNAMES.get(lex).startsWith(pos.lexPrefix)) {
             throw bad(file, lineNo, "supersense " + lex + " (" + LEXNAMES.get(lex) + ") is not a "
-                    + pos.name().toLowerCase() + " supersense");
+                    + pos.name().toLowerCase(Locale.ROOT) + " supersense");
         }
-        if (f[2].length() != 1 || f[2].charAt(0) != pos.synsetType) {
-            throw bad(file, lineNo, "synset type '" + f[2] + "', expected '" + pos.synsetType + "'");
+        if (type.length() != 1 || type.charAt(0) != pos.synsetType) {
+            throw bad(file, lineNo, "synset type '" + type + "', expected '" + pos.synsetType + "'");
         }
         int wordCount;
         try {
-            wordCount = Integer.parseInt(f[3], 16);
+            wordCount = Integer.parseInt(countField, 16);
         } catch (NumberFormatException e) {
-            throw bad(file, lineNo, "word count '" + f[3] + "' is not hexadecimal");
+            throw bad(file, lineNo, "word count '" + countField + "' is not hexadecimal");
         }
-        if (wordCount < 1 || f.length < 4 + 2 * wordCount) {
-            throw bad(file, lineNo, "word count " + wordCount + " does not match the " + (f.length - 4)
-                    + " fields that follow");
+        if (wordCount < 1) {
+            throw bad(file, lineNo, "word count " + wordCount + " must be positive");
         }
         List<String> words = new ArrayList<>(wordCount);
         for (int w = 0; w < wordCount; w++) {
-            words.add(f[4 + 2 * w]);
+            String word = f.next();
+            String lexId = f.next();
+            if (lexId == null) {
+                throw bad(file, lineNo, "word count " + wordCount + " but only " + w
+                        + " word/lex_id pairs before the gloss");
+            }
+            words.add(word);
         }
-        return new Synset(f[0], pos, lex, words, gloss);
+        return new Synset(offset, pos, lex, words, gloss);
+    }
+
+    private static boolean digits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Space-separated fields of a line up to an end position, read one at a time. */
+    private static final class Fields {
+        private final String line;
+        private final int end;
+        private int pos;
+
+        Fields(String line, int end) {
+            this.line = line;
+            this.end = end;
+        }
+
+        /** Returns the next field, or null when none is left before the end. */
+        String next() {
+            while (pos < end && line.charAt(pos) == ' ') {
+                pos++;
+            }
+            if (pos >= end) {
+                return null;
+            }
+            int start = pos;
+            while (pos < end && line.charAt(pos) != ' ') {
+                pos++;
+            }
+            return line.substring(start, pos);
+        }
     }
 
     private static DatasetFormatException bad(Path file, int lineNo, String problem) {

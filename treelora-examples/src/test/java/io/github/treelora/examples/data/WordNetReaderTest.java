@@ -94,7 +94,7 @@ class WordNetReaderTest {
         assertTrue(error("03222722 06 v 01 dome 0 000 | a roof", PartOfSpeech.NOUN)
                 .contains("synset type 'v', expected 'n'"));
         assertTrue(error("03222722 06 n 03 dome 0 000 | a roof", PartOfSpeech.NOUN)
-                .contains("word count 3 does not match"));
+                .contains("word count 3 but only 1 word/lex_id pairs before the gloss"));
         assertTrue(error("03222722 06 n zz dome 0 000 | a roof", PartOfSpeech.NOUN)
                 .contains("word count 'zz' is not hexadecimal"));
         assertTrue(error("03222722 46 n 01 dome 0 000 | a roof", PartOfSpeech.NOUN)
