@@ -20,7 +20,15 @@ public record SplitOptions(int trainPerClass, int testPerClass, int trainPerTask
     /** Default seed. */
     public static final long DEFAULT_SEED = 42L;
 
-    /** Checks that every cap is positive. */
+    /**
+     * Checks that every cap is positive.
+     *
+     * @param trainPerClass training samples per class
+     * @param testPerClass test samples per class
+     * @param trainPerTask training samples per task
+     * @param testPerTask test samples per task
+     * @param seed seed of all subsampling
+     */
     public SplitOptions {
         check("trainPerClass", trainPerClass);
         check("testPerClass", testPerClass);

@@ -182,12 +182,16 @@ public final class SplitTasks<D extends LabeledDataset<D>> {
      * @param seed the seed
      * @param <D> the dataset type
      * @return the train/test split
-     * @throws IllegalArgumentException if a class has at most {@code testPerClass} samples
+     * @throws IllegalArgumentException if a class is repeated, unknown or has at most {@code testPerClass}
+     *     samples
      */
     public static <D extends LabeledDataset<D>> TrainTest<D> holdout(D all, int[] classes, int testPerClass,
             long seed) {
         if (testPerClass < 1) {
             throw new IllegalArgumentException("testPerClass must be >= 1, got " + testPerClass);
+        }
+        if (Arrays.stream(classes).distinct().count() != classes.length) {
+            throw new IllegalArgumentException("holdout classes must be distinct, got " + Arrays.toString(classes));
         }
         int[][] byClass = indicesByClass(all);
         List<Integer> train = new ArrayList<>();

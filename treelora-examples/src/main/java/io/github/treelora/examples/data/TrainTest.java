@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param <D> the dataset type
  */
 public record TrainTest<D extends LabeledDataset<D>>(D train, D test) {
-    /** Checks that both parts are present and use the same class names. */
+    /**
+     * Checks that both parts are present and use the same class names.
+     *
+     * @param train the training samples
+     * @param test the held-out samples
+     */
     public TrainTest {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");

@@ -77,7 +77,15 @@ public final class WordNetReader {
      * @param gloss the gloss: definition and quoted examples, trimmed
      */
     public record Synset(String offset, PartOfSpeech pos, int supersense, List<String> words, String gloss) {
-        /** Copies the word list. */
+        /**
+         * Copies the word list.
+         *
+         * @param offset the synset offset
+         * @param pos its part of speech
+         * @param supersense the lexicographer file number
+         * @param words its lemmas
+         * @param gloss the gloss
+         */
         public Synset {
             Objects.requireNonNull(offset, "offset");
             Objects.requireNonNull(pos, "pos");

@@ -208,6 +208,7 @@ class SplitTasksTest {
         String small = assertThrows(IllegalArgumentException.class,
                 () -> SplitTasks.holdout(all, new int[] {0}, 5, 1L)).getMessage();
         assertTrue(small.contains("class 0 (c0) has 5 samples; holding out 5"), small);
+        assertThrows(IllegalArgumentException.class, () -> SplitTasks.holdout(all, new int[] {2, 2}, 1, 1L));
     }
 
     @Test
