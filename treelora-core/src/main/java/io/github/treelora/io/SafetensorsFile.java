@@ -606,6 +606,9 @@ public final class SafetensorsFile implements AutoCloseable {
             // Elements starting in this region fit entirely thanks to REGION_OVERLAP.
             long available = (region.capacity() - local) / size;
             int n = (int) Math.min(count - done, available);
+            if (n <= 0) { // impossible for a validated header; guards against an endless loop
+                throw new IllegalStateException(path + ": no data mapped at byte " + pos);
+            }
             ByteBuffer chunk = region.slice(local, n * size).order(ByteOrder.LITTLE_ENDIAN);
             sink.accept(chunk, n, done);
             done += n;
