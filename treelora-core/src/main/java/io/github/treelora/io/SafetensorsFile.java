@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -543,14 +544,23 @@ public final class SafetensorsFile implements AutoCloseable {
             int o = off + (int) done;
             switch (t.dtype()) {
                 case F32 -> chunk.asFloatBuffer().get(dst, o, n);
-                case BF16 -> {
-                    for (int i = 0; i < n; i++) {
-                        dst[o + i] = HalfFloats.bf16ToFloat(chunk.getShort(2 * i));
-                    }
-                }
-                case F16 -> {
-                    for (int i = 0; i < n; i++) {
-                        dst[o + i] = HalfFloats.f16ToFloat(chunk.getShort(2 * i));
+                case BF16, F16 -> {
+                    // Bulk-copy the 16-bit patterns first: much faster than one getShort per element.
+                    ShortBuffer src = chunk.asShortBuffer();
+                    short[] bits = new short[Math.min(n, DECODE_CHUNK)];
+                    boolean bf16 = t.dtype() == SafetensorsDType.BF16;
+                    for (int i = 0; i < n; i += bits.length) {
+                        int m = Math.min(bits.length, n - i);
+                        src.get(i, bits, 0, m);
+                        if (bf16) {
+                            for (int j = 0; j < m; j++) {
+                                dst[o + i + j] = HalfFloats.bf16ToFloat(bits[j]);
+                            }
+                        } else {
+                            for (int j = 0; j < m; j++) {
+                                dst[o + i + j] = HalfFloats.f16ToFloat(bits[j]);
+                            }
+                        }
                     }
                 }
                 case F64 -> {
@@ -606,6 +616,9 @@ public final class SafetensorsFile implements AutoCloseable {
             // Elements starting in this region fit entirely thanks to REGION_OVERLAP.
             long available = (region.capacity() - local) / size;
             int n = (int) Math.min(count - done, available);
+            if (n <= 0) { // impossible for a validated header; guards against an endless loop
+                throw new IllegalStateException(path + ": no data mapped at byte " + pos);
+            }
             ByteBuffer chunk = region.slice(local, n * size).order(ByteOrder.LITTLE_ENDIAN);
             sink.accept(chunk, n, done);
             done += n;

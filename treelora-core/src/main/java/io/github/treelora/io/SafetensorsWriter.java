@@ -306,7 +306,6 @@ public final class SafetensorsWriter {
         prefix.putLong(header.length).put(header).flip();
 
         Path tmp = null;
-        boolean moved = false;
         try {
             FileChannel ch = null;
             while (ch == null) {
@@ -336,11 +335,16 @@ public final class SafetensorsWriter {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
-            moved = true;
-        } finally {
-            if (!moved && tmp != null) {
-                Files.deleteIfExists(tmp);
+        } catch (Throwable failure) {
+            // Never leave a half-written temporary file; the target was not touched.
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException cleanup) {
+                    failure.addSuppressed(cleanup);
+                }
             }
+            throw failure;
         }
         syncDirectory(dir);
     }
@@ -423,13 +427,14 @@ public final class SafetensorsWriter {
             ChunkEncoder encoder) {
         int size = dtype.byteSize();
         TensorDataSource source = out -> {
-            ByteBuffer buf = ByteBuffer.allocate(Math.min(CHUNK_BYTES, Math.max(size, length * size)))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            int perChunk = buf.capacity() / size;
-            for (int from = 0; from < length; from += perChunk) {
-                int n = Math.min(perChunk, length - from);
+            // long arithmetic: arrays near Integer.MAX_VALUE elements exceed 2^31 bytes
+            int capacity = (int) Math.min(CHUNK_BYTES, Math.max(size, (long) length * size));
+            ByteBuffer buf = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+            int perChunk = capacity / size;
+            for (long from = 0; from < length; from += perChunk) {
+                int n = (int) Math.min(perChunk, length - from);
                 buf.clear();
-                encoder.encode(buf, from, n);
+                encoder.encode(buf, (int) from, n);
                 buf.limit(n * size);
                 writeFully(out, buf);
             }
