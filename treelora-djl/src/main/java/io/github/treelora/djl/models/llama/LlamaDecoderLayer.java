@@ -31,6 +31,15 @@ public final class LlamaDecoderLayer extends HfModuleBlock {
         addModule("mlp", new LlamaMlp(config));
     }
 
+    /**
+     * The current attention block.
+     *
+     * @return the {@code self_attn} module
+     */
+    public LlamaAttention attention() {
+        return (LlamaAttention) module("self_attn");
+    }
+
     @Override
     protected void checkReplacement(String name, Block replacement) {
         if (name.equals("self_attn") && !(replacement instanceof LlamaAttention)) {
@@ -55,8 +64,7 @@ public final class LlamaDecoderLayer extends HfModuleBlock {
     public NDArray forward(ParameterStore ps, NDArray hidden, NDArray cos, NDArray sin, NDArray additiveMask,
             KvCache cache, int layer, boolean training) {
         NDArray x = call("input_layernorm", ps, hidden, training);
-        LlamaAttention attn = (LlamaAttention) module("self_attn");
-        NDArray h = hidden.add(attn.forward(ps, x, cos, sin, additiveMask, cache, layer, training));
+        NDArray h = hidden.add(attention().forward(ps, x, cos, sin, additiveMask, cache, layer, training));
         x = call("post_attention_layernorm", ps, h, training);
         return h.add(call("mlp", ps, x, training));
     }

@@ -43,6 +43,15 @@ public final class LlamaModel extends HfModuleBlock {
     }
 
     /**
+     * The current decoder layers.
+     *
+     * @return the {@code layers} module
+     */
+    public LlamaLayers layers() {
+        return (LlamaLayers) module("layers");
+    }
+
+    /**
      * The rotary tables used by every layer.
      *
      * @return the rotary embedding
