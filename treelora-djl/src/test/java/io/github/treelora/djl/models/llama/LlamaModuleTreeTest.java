@@ -50,6 +50,23 @@ class LlamaModuleTreeTest {
         assertTrue(model.model().layers() instanceof LlamaLayers);
     }
 
+    @Test
+    void djlForwardTakesIdsAndMask() {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            LlamaForCausalLM model = LlamaGoldenTest.load("llama-gqa-llama3rope", manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            Shape s = new Shape(1, 4);
+            NDList out = model.forward(ps, new NDList(manager.create(new long[] {5, 6, 7, 8}, s),
+                    manager.create(new long[] {0, 1, 1, 1}, s)), false);
+            assertEquals(new Shape(1, 4, 96), out.singletonOrThrow().getShape());
+            // With the leading pad, tokens 6, 7, 8 sit at positions 0, 1, 2: same logits as the unpadded input.
+            float[] unpadded = model.logits(ps, manager.create(new long[] {6, 7, 8}, new Shape(1, 3)), null, null,
+                    false).toFloatArray();
+            float[] padded = out.singletonOrThrow().toFloatArray();
+            assertArrayEquals(unpadded, java.util.Arrays.copyOfRange(padded, 96, 4 * 96), 1e-5f);
+        }
+    }
+
     /** Delegates to a wrapped block and counts calls: stands in for a LoRA wrapper. */
     private static final class CountingWrapper extends AbstractBlock {
         final Block inner;

@@ -1,5 +1,6 @@
 package io.github.treelora.djl.models.llama;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -29,15 +30,17 @@ class LlamaTrainingTest {
         long[] labels = FixtureFiles.flatten(CausalLmLoss.promptMaskedLabels(ids, mask, new int[] {3}));
         Shape s = new Shape(1, 8);
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
+                NDManager paramManager = manager.newSubManager();
                 Model djlModel = Model.newInstance("decoder", Device.cpu(), "PyTorch")) {
             // Loaded weights (in-place copies) keep their gradients attached, so training starts right away.
-            LlamaForCausalLM model = LlamaGoldenTest.load(fixture, manager);
+            LlamaForCausalLM model = LlamaGoldenTest.load(fixture, paramManager);
             djlModel.setBlock(model);
             DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.l2Loss()) // unused: loss is computed here
                     .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build())
                     .optDevices(new Device[] {Device.cpu()});
             float first = Float.NaN;
             float last = Float.NaN;
+            int arraysAfterSecondStep = -1;
             try (Trainer trainer = djlModel.newTrainer(cfg)) {
                 for (int step = 0; step < 8; step++) {
                     try (NDManager sm = manager.newSubManager();
@@ -52,9 +55,14 @@ class LlamaTrainingTest {
                         }
                     }
                     trainer.step();
+                    if (step == 1) {
+                        arraysAfterSecondStep = paramManager.getManagedArrays().size();
+                    }
                 }
             }
             LoggerFactory.getLogger(LlamaTrainingTest.class).info("{}: loss {} -> {} in 8 Adam steps", fixture, first, last);
+            // Nothing of the per-step graph may land in the parameters' manager (optimizer state appears once).
+            assertEquals(arraysAfterSecondStep, paramManager.getManagedArrays().size());
             assertTrue(Float.isFinite(last));
             assertTrue(last < 0.5f * first, fixture + ": loss " + first + " -> " + last);
         }
