@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Logits, loss and greedy generation against the independent float64 PyTorch reference in
@@ -66,6 +67,8 @@ class LlamaGoldenTest {
                         }
                     }
                 }
+                LoggerFactory.getLogger(LlamaGoldenTest.class).info("{}/{}: max |logit diff| {} over {} logits",
+                        fixture, c.get("name").asText(), maxDiff, compared);
                 assertTrue(compared > 0);
                 assertTrue(maxDiff < LOGIT_TOL,
                         fixture + "/" + c.get("name").asText() + ": max |logit diff| " + maxDiff);
