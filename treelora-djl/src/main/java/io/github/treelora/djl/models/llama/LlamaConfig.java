@@ -1,0 +1,260 @@
+package io.github.treelora.djl.models.llama;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Hyper-parameters of a LLaMA-family causal decoder, as read from a Hugging Face {@code config.json}.
+ *
+ * <p>Supported {@code model_type}s are {@code llama}, {@code qwen2} and {@code mistral}. They share one
+ * architecture and differ only in these settings: Qwen2 always has q/k/v biases (no o_proj bias), LLaMA has
+ * biases on q/k/v/o only when {@code attention_bias} is true, and rope settings and tied embeddings vary.
+ *
+ * @param modelType Hugging Face {@code model_type}
+ * @param vocabSize number of token ids
+ * @param hiddenSize width of the residual stream
+ * @param intermediateSize width of the SwiGLU MLP
+ * @param numHiddenLayers number of decoder layers
+ * @param numAttentionHeads number of query heads
+ * @param numKeyValueHeads number of key/value heads (grouped-query attention when smaller than query heads)
+ * @param headDim width of one attention head ({@code head_dim}, default {@code hidden_size / heads})
+ * @param rmsNormEps epsilon inside the RMS norm
+ * @param ropeTheta rotary base
+ * @param ropeScaling rotary frequency scaling, or {@code null} for plain RoPE
+ * @param maxPositionEmbeddings context length the model was trained for
+ * @param tieWordEmbeddings whether {@code lm_head} reuses {@code model.embed_tokens.weight}
+ * @param qkvBias whether q_proj, k_proj and v_proj have a bias
+ * @param oProjBias whether o_proj has a bias
+ * @param mlpBias whether gate_proj, up_proj and down_proj have a bias ({@code mlp_bias}, LLaMA only)
+ * @param slidingWindow window of sliding-window attention when it is in effect, else {@code null}; this
+ *     implementation attends to the whole context, so sequences longer than the window are rejected
+ */
+public record LlamaConfig(
+        String modelType,
+        int vocabSize,
+        int hiddenSize,
+        int intermediateSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int numKeyValueHeads,
+        int headDim,
+        double rmsNormEps,
+        double ropeTheta,
+        RopeScaling ropeScaling,
+        int maxPositionEmbeddings,
+        boolean tieWordEmbeddings,
+        boolean qkvBias,
+        boolean oProjBias,
+        boolean mlpBias,
+        Integer slidingWindow) {
+
+    /**
+     * Llama-3 style rotary frequency scaling ({@code rope_scaling} with {@code rope_type: "llama3"}).
+     *
+     * @param factor divisor applied to low frequencies
+     * @param lowFreqFactor wavelengths above {@code original / lowFreqFactor} are fully scaled
+     * @param highFreqFactor wavelengths below {@code original / highFreqFactor} are kept
+     * @param originalMaxPositionEmbeddings context length before extension
+     */
+    public record RopeScaling(
+            double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositionEmbeddings) {
+
+        /** Validates the values. */
+        public RopeScaling {
+            if (!(factor > 0) || !(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor)
+                    || originalMaxPositionEmbeddings <= 0) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "invalid llama3 rope_scaling: factor=%s low_freq_factor=%s high_freq_factor=%s "
+                                + "original_max_position_embeddings=%d (need positive values and high > low)",
+                        factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings));
+            }
+        }
+    }
+
+    /** Validates the dimensions. */
+    public LlamaConfig {
+        if (vocabSize <= 0 || hiddenSize <= 0 || intermediateSize <= 0 || numHiddenLayers <= 0
+                || numAttentionHeads <= 0 || numKeyValueHeads <= 0 || headDim <= 0) {
+            throw new IllegalArgumentException("config sizes must be positive: " + modelType);
+        }
+        if (numAttentionHeads % numKeyValueHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + numAttentionHeads
+                    + ") is not a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
+        }
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("head_dim must be even for rotary embeddings, got " + headDim);
+        }
+        if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
+            throw new IllegalArgumentException("rms_norm_eps and rope_theta must be positive");
+        }
+    }
+
+    /**
+     * Reads a Hugging Face {@code config.json} file.
+     *
+     * @param configJson path of the file
+     * @return the configuration
+     * @throws UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException if a required field is missing or a setting is unsupported
+     */
+    public static LlamaConfig fromFile(Path configJson) {
+        try {
+            return fromJson(Files.readString(configJson));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + configJson, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(configJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses the text of a Hugging Face {@code config.json}.
+     *
+     * @param json the JSON text
+     * @return the configuration
+     * @throws IllegalArgumentException if the JSON is malformed, a required field is missing, or the model type,
+     *     activation or rope type is unsupported
+     */
+    public static LlamaConfig fromJson(String json) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed config JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("config JSON is not an object");
+        }
+        String type = requiredText(root, "model_type");
+        if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("mistral")) {
+            throw new IllegalArgumentException(
+                    "unsupported model_type '" + type + "' (supported: llama, qwen2, mistral)");
+        }
+        String act = root.path("hidden_act").asText("silu");
+        if (!act.equals("silu")) {
+            throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only silu)");
+        }
+        int hidden = requiredInt(root, "hidden_size");
+        int heads = requiredInt(root, "num_attention_heads");
+        int kvHeads = optionalInt(root, "num_key_value_heads", heads);
+        int headDim = optionalInt(root, "head_dim", hidden / heads);
+        if (!root.has("head_dim") || root.get("head_dim").isNull()) {
+            if (hidden % heads != 0) {
+                throw new IllegalArgumentException("hidden_size (" + hidden
+                        + ") is not a multiple of num_attention_heads (" + heads + ") and head_dim is absent");
+            }
+        }
+        // Qwen2 hard-codes bias=True on q/k/v and none on o_proj; LLaMA's attention_bias covers q/k/v/o.
+        boolean qwen = type.equals("qwen2");
+        boolean llamaBias = type.equals("llama") && root.path("attention_bias").asBoolean(false);
+        Integer window = null;
+        JsonNode sw = root.get("sliding_window");
+        boolean windowUsed = qwen ? root.path("use_sliding_window").asBoolean(false) : type.equals("mistral");
+        if (windowUsed && sw != null && sw.isNumber()) {
+            window = sw.asInt();
+        }
+        return new LlamaConfig(
+                type,
+                requiredInt(root, "vocab_size"),
+                hidden,
+                requiredInt(root, "intermediate_size"),
+                requiredInt(root, "num_hidden_layers"),
+                heads,
+                kvHeads,
+                headDim,
+                root.path("rms_norm_eps").asDouble(1e-6),
+                root.path("rope_theta").asDouble(10000.0),
+                parseRopeScaling(root.get("rope_scaling")),
+                optionalInt(root, "max_position_embeddings", 2048),
+                root.path("tie_word_embeddings").asBoolean(false),
+                qwen || llamaBias,
+                llamaBias,
+                type.equals("llama") && root.path("mlp_bias").asBoolean(false),
+                window);
+    }
+
+    /**
+     * A plain LLaMA configuration (no biases, default rope, untied) for models trained from scratch.
+     *
+     * @param vocabSize number of token ids
+     * @param hiddenSize residual width
+     * @param intermediateSize MLP width
+     * @param layers number of decoder layers
+     * @param heads query heads
+     * @param kvHeads key/value heads
+     * @param maxPositions context length
+     * @return the configuration
+     */
+    public static LlamaConfig llama(
+            int vocabSize, int hiddenSize, int intermediateSize, int layers, int heads, int kvHeads, int maxPositions) {
+        if (heads <= 0 || hiddenSize % heads != 0) {
+            throw new IllegalArgumentException("hidden size " + hiddenSize + " is not a multiple of heads " + heads);
+        }
+        return new LlamaConfig("llama", vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
+                hiddenSize / heads, 1e-6, 10000.0, null, maxPositions, false, false, false, false, null);
+    }
+
+    private static RopeScaling parseRopeScaling(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        // Older configs spell the key "type"; newer ones "rope_type".
+        String kind = node.has("rope_type") ? node.get("rope_type").asText() : node.path("type").asText("");
+        if (kind.equals("default")) {
+            return null;
+        }
+        if (!kind.equals("llama3")) {
+            throw new IllegalArgumentException("unsupported rope_scaling type '" + kind
+                    + "' (supported: default, llama3)");
+        }
+        for (String f : new String[] {"factor", "low_freq_factor", "high_freq_factor",
+            "original_max_position_embeddings"}) {
+            if (!node.hasNonNull(f) || !node.get(f).isNumber()) {
+                throw new IllegalArgumentException("rope_scaling (llama3) lacks numeric field '" + f + "'");
+            }
+        }
+        return new RopeScaling(node.get("factor").asDouble(), node.get("low_freq_factor").asDouble(),
+                node.get("high_freq_factor").asDouble(), node.get("original_max_position_embeddings").asInt());
+    }
+
+    private static String requiredText(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.isTextual()) {
+            throw new IllegalArgumentException("config lacks string field '" + field + "'");
+        }
+        return n.asText();
+    }
+
+    private static int requiredInt(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || !n.canConvertToInt()) {
+            throw new IllegalArgumentException("config lacks integer field '" + field + "'");
+        }
+        return n.asInt();
+    }
+
+    private static int optionalInt(JsonNode root, String field, int fallback) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.canConvertToInt()) {
+            throw new IllegalArgumentException("config field '" + field + "' is not an integer: " + n);
+        }
+        return n.asInt();
+    }
+
+    /**
+     * Number of query heads sharing one key/value head.
+     *
+     * @return {@code numAttentionHeads / numKeyValueHeads}
+     */
+    public int kvGroups() {
+        return numAttentionHeads / numKeyValueHeads;
+    }
+}

@@ -1,0 +1,315 @@
+package io.github.treelora.djl.models.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import io.github.treelora.djl.lora.ModuleContainer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A LLaMA-family causal language model (Hugging Face {@code LlamaForCausalLM}, {@code Qwen2ForCausalLM},
+ * {@code MistralForCausalLM}) as a DJL block with sub-modules {@code model} and {@code lm_head}, so module paths
+ * and weight names equal Hugging Face's ({@code model.layers.0.self_attn.q_proj.weight}, ...).
+ *
+ * <p>Typical use: construct, {@link #initializeParameters(NDManager)}, {@link #loadWeights(TensorSource)}, then
+ * {@link #logits} / {@link #generate} or train with {@link CausalLmLoss}. DJL's {@code forward} takes
+ * {@code NDList(inputIds[, attentionMask])} and returns {@code NDList(logits)}.
+ */
+public final class LlamaForCausalLM extends HfModuleBlock {
+
+    private final LlamaConfig config;
+
+    /**
+     * Builds the (uninitialized) block tree for a configuration. With {@code tie_word_embeddings} the head is a
+     * {@link TiedLmHead}; otherwise a DJL {@link Linear} without bias.
+     *
+     * @param config model configuration
+     */
+    public LlamaForCausalLM(LlamaConfig config) {
+        this.config = config;
+        LlamaModel model = addModule("model", new LlamaModel(config));
+        addModule("lm_head", config.tieWordEmbeddings()
+                ? new TiedLmHead(model)
+                : Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
+        // Hugging Face's _init_weights: normal(0, initializer_range = 0.02) for linear and embedding weights.
+        setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+    }
+
+    /**
+     * The configuration.
+     *
+     * @return the configuration this model was built from
+     */
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /**
+     * The decoder stack.
+     *
+     * @return the current {@code model} module
+     */
+    public LlamaModel model() {
+        return (LlamaModel) module("model");
+    }
+
+    /**
+     * Creates all parameters as float32 in {@code manager} (random: normal(0, 0.02) weights, zero biases, unit
+     * norms). Already initialized sub-modules keep their values.
+     *
+     * @param manager manager that will own the parameters
+     */
+    public void initializeParameters(NDManager manager) {
+        initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+    }
+
+    @Override
+    protected void checkReplacement(String name, Block replacement) {
+        if (name.equals("model") && !(replacement instanceof LlamaModel)) {
+            throw new IllegalArgumentException("model can only be replaced by a LlamaModel");
+        }
+    }
+
+    /**
+     * Next-token logits.
+     *
+     * @param ps parameter store (for example {@code new ParameterStore(manager, false)})
+     * @param inputIds token ids {@code [B, T]}; results belong to its manager
+     * @param attentionMask {@code [B, T]} with 1 for tokens and 0 for padding (left or right), or {@code null}
+     * @param cache key/value cache from {@link #newCache}, or {@code null}
+     * @param training whether this is a training pass
+     * @return float32 logits {@code [B, T, vocab]}
+     */
+    public NDArray logits(
+            ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        NDArray h = model().forward(ps, inputIds, attentionMask, cache, training);
+        return call("lm_head", ps, h, training);
+    }
+
+    /**
+     * An empty cache for incremental decoding with this model.
+     *
+     * @param manager parent of the cache's own manager (same device as the parameters)
+     * @return a new cache; close it when done
+     */
+    public KvCache newCache(NDManager manager) {
+        return new KvCache(manager, config.numHiddenLayers());
+    }
+
+    /**
+     * Greedy decoding with a key/value cache.
+     *
+     * @param promptIds prompt token ids (at least one)
+     * @param maxNewTokens maximum number of tokens to generate
+     * @param eosTokenId generation stops after this id is produced; a negative value disables stopping
+     * @return generated tokens and their step logits
+     */
+    public GenerationResult generate(long[] promptIds, int maxNewTokens, long eosTokenId) {
+        return generate(promptIds, maxNewTokens, eosTokenId, true);
+    }
+
+    /**
+     * Greedy decoding, either incrementally with a key/value cache or by recomputing the whole sequence at each
+     * step (the reference the cached path must agree with).
+     *
+     * @param promptIds prompt token ids (at least one, each in {@code [0, vocab)})
+     * @param maxNewTokens maximum number of tokens to generate, {@code >= 0}
+     * @param eosTokenId generation stops after this id is produced; a negative value disables stopping
+     * @param useCache whether to decode incrementally with a cache
+     * @return generated tokens and their step logits
+     * @throws IllegalArgumentException on an empty prompt, an id out of range or a negative count
+     * @throws IllegalStateException if the parameters are not initialized
+     */
+    public GenerationResult generate(long[] promptIds, int maxNewTokens, long eosTokenId, boolean useCache) {
+        if (promptIds.length == 0 || maxNewTokens < 0) {
+            throw new IllegalArgumentException("need a non-empty prompt and maxNewTokens >= 0");
+        }
+        for (long id : promptIds) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("prompt id " + id + " outside [0, " + config.vocabSize() + ")");
+            }
+        }
+        List<Long> tokens = new ArrayList<>();
+        List<float[]> stepLogits = new ArrayList<>();
+        try (NDManager base = parameterManager().newSubManager()) {
+            ParameterStore ps = new ParameterStore(base, false);
+            KvCache cache = useCache ? newCache(base) : null;
+            long[] sequence = promptIds.clone();
+            long[] input = promptIds;
+            for (int step = 0; step < maxNewTokens; step++) {
+                float[] last;
+                try (NDManager sm = base.newSubManager()) {
+                    NDArray ids = sm.create(input, new Shape(1, input.length));
+                    NDArray logits = logits(ps, ids, null, cache, false);
+                    last = logits.get(new NDIndex(":, -1, :")).toFloatArray();
+                }
+                int next = argmax(last);
+                tokens.add((long) next);
+                stepLogits.add(last);
+                sequence = Arrays.copyOf(sequence, sequence.length + 1);
+                sequence[sequence.length - 1] = next;
+                input = useCache ? new long[] {next} : sequence;
+                if (next == eosTokenId) {
+                    break;
+                }
+            }
+        }
+        return new GenerationResult(
+                tokens.stream().mapToLong(Long::longValue).toArray(), stepLogits.toArray(new float[0][]));
+    }
+
+    private static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private NDManager parameterManager() {
+        PairList<String, Parameter> params = getParameters();
+        if (params.isEmpty() || !params.valueAt(0).isInitialized()) {
+            throw new IllegalStateException("parameters are not initialized; call initializeParameters first");
+        }
+        return params.valueAt(0).getArray().getManager();
+    }
+
+    /**
+     * The parameters under their Hugging Face state-dict names, found by walking the {@link ModuleContainer}
+     * tree ({@code model.embed_tokens.weight}, ..., {@code lm_head.weight} unless tied). Modules that are not
+     * containers contribute their direct DJL parameters ({@code weight}, {@code bias}).
+     *
+     * @return an ordered map, forward order
+     */
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collect("", this, out);
+        return out;
+    }
+
+    private static void collect(String prefix, ModuleContainer container, Map<String, Parameter> out) {
+        for (Map.Entry<String, Block> e : container.namedModules().entrySet()) {
+            String path = prefix + e.getKey();
+            Block block = e.getValue();
+            for (var p : block.getDirectParameters()) {
+                out.put(path + "." + p.getKey(), p.getValue());
+            }
+            if (block instanceof ModuleContainer c) {
+                collect(path + ".", c, out);
+            }
+        }
+    }
+
+    /**
+     * A copy of the current weights under Hugging Face names (the inverse of {@link #loadWeights}).
+     *
+     * @return the weights
+     * @throws IllegalStateException if the parameters are not initialized
+     */
+    public InMemoryTensorSource stateDict() {
+        parameterManager();
+        InMemoryTensorSource.Builder b = InMemoryTensorSource.builder();
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            NDArray a = e.getValue().getArray();
+            b.put(e.getKey(), a.getShape().getShape(), a.toFloatArray());
+        }
+        return b.build();
+    }
+
+    /**
+     * Replaces every weight by the tensor of the same Hugging Face name. Everything is validated before any
+     * assignment: on error the model is unchanged.
+     *
+     * <p>Accepted extras: {@code *.rotary_emb.inv_freq} buffers of old checkpoints (recomputed from the config)
+     * and, with tied embeddings, an {@code lm_head.weight} equal to {@code model.embed_tokens.weight}.
+     *
+     * @param source checkpoint tensors
+     * @throws IllegalStateException if the parameters are not initialized
+     * @throws IllegalArgumentException naming the key, for missing or unexpected tensors, shape mismatches, or a
+     *     tied {@code lm_head.weight} that differs from the embedding
+     */
+    public void loadWeights(TensorSource source) {
+        parameterManager();
+        Map<String, Parameter> expected = namedParameters();
+        Set<String> names = source.names();
+        Set<String> missing = new TreeSet<>(expected.keySet());
+        missing.removeAll(names);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint lacks weights " + missing);
+        }
+        Set<String> unexpected = new TreeSet<>();
+        for (String n : names) {
+            boolean tiedHead = config.tieWordEmbeddings() && n.equals("lm_head.weight");
+            if (!expected.containsKey(n) && !n.endsWith(".rotary_emb.inv_freq") && !tiedHead) {
+                unexpected.add(n);
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint has unexpected weights " + unexpected);
+        }
+        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
+            long[] want = e.getValue().getArray().getShape().getShape();
+            long[] got = source.shape(e.getKey());
+            if (!Arrays.equals(want, got)) {
+                throw new IllegalArgumentException("shape mismatch for '" + e.getKey() + "': model has "
+                        + Arrays.toString(want) + ", checkpoint has " + Arrays.toString(got));
+            }
+        }
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
+            float[] v = source.floats(e.getKey());
+            if (v.length != e.getValue().getArray().size()) {
+                throw new IllegalArgumentException("tensor '" + e.getKey() + "' has " + v.length
+                        + " values for shape " + e.getValue().getArray().getShape());
+            }
+            values.put(e.getKey(), v);
+        }
+        if (config.tieWordEmbeddings() && names.contains("lm_head.weight")) {
+            String embed = "model.embed_tokens.weight";
+            if (!Arrays.equals(source.shape("lm_head.weight"), source.shape(embed))
+                    || !Arrays.equals(source.floats("lm_head.weight"), values.get(embed))) {
+                throw new IllegalArgumentException("'lm_head.weight' differs from '" + embed
+                        + "' but tie_word_embeddings is true");
+            }
+        }
+        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
+            // In-place copy keeps the array (and its attached gradient) that optimizers already track.
+            e.getValue().getArray().set(values.get(e.getKey()));
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray mask = inputs.size() > 1 ? inputs.get(1) : null;
+        return new NDList(logits(ps, inputs.get(0), mask, null, training));
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        initChild(module("model"), manager, dataType, new Shape(1, 1));
+        initChild(module("lm_head"), manager, dataType, new Shape(1, 1, config.hiddenSize()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].addAll(new Shape(config.vocabSize()))};
+    }
+}

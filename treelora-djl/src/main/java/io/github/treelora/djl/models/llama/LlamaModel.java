@@ -1,0 +1,177 @@
+package io.github.treelora.djl.models.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The decoder stack without output head ({@code model}): sub-modules {@code embed_tokens}, {@code layers},
+ * {@code norm}. Returns the final normalized hidden states.
+ */
+public final class LlamaModel extends HfModuleBlock {
+
+    private final LlamaConfig config;
+    private final RotaryEmbedding rope;
+
+    /**
+     * Creates the stack.
+     *
+     * @param config model configuration
+     */
+    public LlamaModel(LlamaConfig config) {
+        this.config = config;
+        this.rope = new RotaryEmbedding(config);
+        addModule("embed_tokens", new TokenEmbedding(config.vocabSize(), config.hiddenSize()));
+        addModule("layers", new LlamaLayers(config, rope));
+        addModule("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps()));
+    }
+
+    /**
+     * The current token embedding.
+     *
+     * @return the {@code embed_tokens} module
+     */
+    public TokenEmbedding embedTokens() {
+        return (TokenEmbedding) module("embed_tokens");
+    }
+
+    /**
+     * The current decoder layers.
+     *
+     * @return the {@code layers} module
+     */
+    public LlamaLayers layers() {
+        return (LlamaLayers) module("layers");
+    }
+
+    /**
+     * The rotary tables used by every layer.
+     *
+     * @return the rotary embedding
+     */
+    public RotaryEmbedding rotaryEmbedding() {
+        return rope;
+    }
+
+    @Override
+    protected void checkReplacement(String name, Block replacement) {
+        if (name.equals("embed_tokens") && !(replacement instanceof TokenEmbedding)) {
+            throw new IllegalArgumentException("embed_tokens can only be replaced by a TokenEmbedding");
+        }
+        if (name.equals("layers") && !(replacement instanceof LlamaLayers)) {
+            throw new IllegalArgumentException("layers can only be replaced by a LlamaLayers");
+        }
+    }
+
+    /**
+     * Runs the decoder.
+     *
+     * <p>Attention is causal and skips padding keys ({@code attentionMask == 0}). Position ids come from the
+     * mask, {@code cumsum(mask) - 1} over cached and new positions, so left padding does not shift positions.
+     * With a cache, {@code inputIds} are the new tokens only and the cache grows by {@code T}.
+     *
+     * @param ps parameter store
+     * @param inputIds token ids {@code [B, T]} (integer type); all arrays created during the call belong to its
+     *     manager
+     * @param attentionMask {@code [B, T]}, 1 for real tokens and 0 for padding, or {@code null} for all ones
+     * @param cache key/value cache, or {@code null} for a stateless full pass
+     * @param training whether this is a training pass
+     * @return hidden states {@code [B, T, hidden]}
+     * @throws IllegalArgumentException on shape mismatches or a context longer than a sliding window
+     */
+    public NDArray forward(
+            ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        NDManager m = inputIds.getManager();
+        Shape shape = inputIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("input ids must be [batch, tokens], got " + shape);
+        }
+        long b = shape.get(0);
+        long t = shape.get(1);
+        NDArray mask = attentionMask == null
+                ? m.ones(shape, DataType.INT64)
+                : attentionMask.toType(DataType.INT64, false);
+        if (!mask.getShape().equals(shape)) {
+            throw new IllegalArgumentException(
+                    "attention mask shape " + mask.getShape() + " differs from input ids shape " + shape);
+        }
+        long past = cache == null ? 0 : cache.length();
+        NDArray fullMask = mask;
+        if (past > 0) {
+            if (cache.mask().getShape().get(0) != b) {
+                throw new IllegalArgumentException(
+                        "batch size " + b + " differs from the cache's " + cache.mask().getShape().get(0));
+            }
+            fullMask = cache.mask().concat(mask, 1);
+        }
+        long total = past + t;
+        if (config.slidingWindow() != null && total > config.slidingWindow()) {
+            throw new IllegalArgumentException("context of " + total + " tokens exceeds sliding_window "
+                    + config.slidingWindow() + ", which this implementation does not apply");
+        }
+
+        // position_ids = cumsum(mask) - 1, with padding positions set to 1 (Hugging Face generate convention)
+        NDArray one = m.create(1L);
+        NDArray positions = fullMask.cumSum(1).sub(one).mul(fullMask).add(one.sub(fullMask));
+        if (past > 0) {
+            positions = positions.get(new NDIndex(":, {}:", past));
+        }
+        NDArray[] cosSin = rope.cosSin(positions);
+        NDArray additiveMask = additiveMask(m, fullMask, b, t, past);
+
+        NDArray h = call("embed_tokens", ps, inputIds, training);
+        LlamaLayers layers = (LlamaLayers) module("layers");
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.layer(i).forward(ps, h, cosSin[0], cosSin[1], additiveMask, cache, i, training);
+        }
+        if (cache != null) {
+            cache.commit(fullMask);
+        }
+        return call("norm", ps, h, training);
+    }
+
+    /**
+     * {@code [B, 1, T, P + T]}: 0 where query {@code i} (absolute position {@code P + i}) may see key {@code j},
+     * i.e. {@code j <= P + i} and key {@code j} is not padding; the lowest float elsewhere. A fully masked row
+     * (a padding query) becomes uniform, never NaN.
+     */
+    private static NDArray additiveMask(NDManager m, NDArray fullMask, long b, long t, long past) {
+        long s = past + t;
+        boolean[] causal = new boolean[Math.toIntExact(t * s)];
+        for (int i = 0; i < t; i++) {
+            for (int j = 0; j < s; j++) {
+                causal[(int) (i * s + j)] = j <= past + i;
+            }
+        }
+        NDArray allowed = m.create(causal, new Shape(1, 1, t, s))
+                .logicalAnd(fullMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, s));
+        Shape full = allowed.getShape(); // DJL's where does not broadcast
+        return NDArrays.where(allowed, m.zeros(full), m.full(full, -Float.MAX_VALUE));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray mask = inputs.size() > 1 ? inputs.get(1) : null;
+        return new NDList(forward(ps, inputs.get(0), mask, null, training));
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        initChild(module("embed_tokens"), manager, dataType, new Shape(1, 1));
+        initChild(module("layers"), manager, dataType, new Shape(1, 1, config.hiddenSize()));
+        initChild(module("norm"), manager, dataType, new Shape(1, 1, config.hiddenSize()));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].addAll(new Shape(config.hiddenSize()))};
+    }
+}
