@@ -21,14 +21,18 @@ import io.github.treelora.djl.models.Ops;
  * {@code [1, 1 + patches, hidden]} added, as Hugging Face's {@code ViTEmbeddings}.
  *
  * <p>For an input whose size differs from {@code config.imageSize()}, the patch part of the position
- * embeddings is resampled to the new grid with bicubic interpolation ({@code align_corners = false}, PyTorch's
- * {@code interpolate}, as Hugging Face's {@code interpolate_pos_encoding}); the cls position is kept. The
- * interpolation is differentiable. Hugging Face does this only when asked; here it is automatic.
+ * embeddings is resampled to the new grid with bicubic interpolation as Hugging Face's
+ * {@code interpolate_pos_encoding} does (PyTorch's {@code interpolate(mode="bicubic", align_corners=False)}:
+ * cubic convolution with a = -0.75, half-pixel centres, edge indices clamped); the cls position is kept.
+ * Bicubic resampling is linear in the values, so it is applied as one matrix product
+ * {@code kron(Mh, Mw) @ pos} with the weights computed here in Java: the engine's own bicubic op in DJL 0.35
+ * does not reproduce PyTorch's (it matched the antialiased variant in a test), and a matrix product is
+ * differentiable. Hugging Face resamples only when asked; here it is automatic.
  */
 public final class ViTEmbeddings extends ModuleBlock {
 
-    /** PyTorch engine's interpolation mode code for bicubic (0 nearest, 1 linear, 2 bilinear, 3 bicubic). */
-    private static final int BICUBIC = 3;
+    /** PyTorch's cubic convolution coefficient. */
+    private static final double CUBIC_A = -0.75;
 
     private final ViTConfig config;
     private final Parameter clsToken;
@@ -80,12 +84,64 @@ public final class ViTEmbeddings extends ModuleBlock {
 
     private NDArray interpolated(NDArray pos, long gridH, long gridW) {
         int g = config.gridSize();
-        long h = config.hiddenSize();
         NDArray clsPos = pos.get(new NDIndex(":, 0:1, :"));
-        NDArray grid = pos.get(new NDIndex(":, 1:, :")).reshape(1, g, g, h).transpose(0, 3, 1, 2);
-        NDArray resized = grid.getNDArrayInternal().interpolation(new long[] {gridH, gridW}, BICUBIC, false);
-        NDArray patchPos = resized.transpose(0, 2, 3, 1).reshape(1, gridH * gridW, h);
-        return NDArrays.concat(new NDList(clsPos, patchPos), 1);
+        NDArray patchPos = pos.get(new NDIndex(":, 1:, :")); // [1, g*g, hidden], row-major grid
+        float[] k = kron(bicubicMatrix(g, (int) gridH), bicubicMatrix(g, (int) gridW));
+        NDArray resample = pos.getManager().create(k, new Shape(gridH * gridW, (long) g * g))
+                .toType(pos.getDataType(), false);
+        return NDArrays.concat(new NDList(clsPos, resample.matMul(patchPos)), 1);
+    }
+
+    /**
+     * The [out, in] matrix of PyTorch's 1-D bicubic resampling with {@code align_corners=False}.
+     *
+     * @param in input length
+     * @param out output length
+     * @return row-major weights
+     */
+    static double[][] bicubicMatrix(int in, int out) {
+        double[][] m = new double[out][in];
+        double scale = (double) in / out;
+        for (int o = 0; o < out; o++) {
+            double real = scale * (o + 0.5) - 0.5;
+            int base = (int) Math.floor(real);
+            double t = real - base;
+            double[] w = {
+                cubic2(t + 1), cubic1(t), cubic1(1 - t), cubic2(2 - t)
+            };
+            for (int j = 0; j < 4; j++) {
+                int idx = Math.min(Math.max(base - 1 + j, 0), in - 1);
+                m[o][idx] += w[j];
+            }
+        }
+        return m;
+    }
+
+    private static double cubic1(double x) {
+        return ((CUBIC_A + 2) * x - (CUBIC_A + 3)) * x * x + 1;
+    }
+
+    private static double cubic2(double x) {
+        return ((CUBIC_A * x - 5 * CUBIC_A) * x + 8 * CUBIC_A) * x - 4 * CUBIC_A;
+    }
+
+    private static float[] kron(double[][] a, double[][] b) {
+        int ar = a.length;
+        int ac = a[0].length;
+        int br = b.length;
+        int bc = b[0].length;
+        float[] k = new float[ar * br * ac * bc];
+        int cols = ac * bc;
+        for (int i = 0; i < ar; i++) {
+            for (int j = 0; j < br; j++) {
+                for (int p = 0; p < ac; p++) {
+                    for (int q = 0; q < bc; q++) {
+                        k[(i * br + j) * cols + p * bc + q] = (float) (a[i][p] * b[j][q]);
+                    }
+                }
+            }
+        }
+        return k;
     }
 
     /** {@inheritDoc} */
