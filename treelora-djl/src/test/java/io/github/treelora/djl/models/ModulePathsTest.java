@@ -101,6 +101,25 @@ class ModulePathsTest {
     }
 
     @Test
+    void vitBase16HasTheReferenceParameterCount() {
+        // google/vit-base-patch16-224 (= timm vit_base_patch16_224): 86,567,656 parameters with 1000 classes.
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ViTForImageClassification model = new ViTForImageClassification(ViTConfig.base16(224, 1000));
+            model.initialize(manager, DataType.FLOAT32, model.inputShape());
+            long count = 0;
+            for (ai.djl.nn.Parameter p : StateDict.parameters(model).values()) {
+                count += p.getArray().size();
+            }
+            assertEquals(86_567_656L, count);
+            try (NDManager step = manager.newSubManager()) {
+                NDArray logits = model.forward(new ParameterStore(step, false),
+                        new NDList(step.randomNormal(new Shape(1, 3, 224, 224))), false).singletonOrThrow();
+                assertEquals(new Shape(1, 1000), logits.getShape());
+            }
+        }
+    }
+
+    @Test
     void bertHasHuggingFaceModulePaths() {
         BertModel model = new BertModel(BERT);
         Map<String, Block> p = paths(model);
