@@ -1,0 +1,142 @@
+package io.github.treelora.djl.models.bert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Hyper-parameters of a BERT encoder, with the meaning of Hugging Face's {@code BertConfig}.
+ *
+ * @param vocabSize word-piece vocabulary size
+ * @param hiddenSize model width
+ * @param numHiddenLayers encoder layers
+ * @param numAttentionHeads heads per layer; divides {@code hiddenSize}
+ * @param intermediateSize feed-forward width
+ * @param maxPositionEmbeddings longest sequence
+ * @param typeVocabSize number of token types (segments)
+ * @param layerNormEps LayerNorm epsilon (1e-12 for BERT)
+ * @param hiddenDropoutProb dropout after embeddings and projections (training only)
+ * @param attentionProbsDropoutProb dropout on attention weights (training only)
+ */
+public record BertConfig(
+        int vocabSize,
+        int hiddenSize,
+        int numHiddenLayers,
+        int numAttentionHeads,
+        int intermediateSize,
+        int maxPositionEmbeddings,
+        int typeVocabSize,
+        float layerNormEps,
+        float hiddenDropoutProb,
+        float attentionProbsDropoutProb) {
+
+    /** Validates the values. */
+    public BertConfig {
+        positive("vocab_size", vocabSize);
+        positive("hidden_size", hiddenSize);
+        positive("num_hidden_layers", numHiddenLayers);
+        positive("num_attention_heads", numAttentionHeads);
+        positive("intermediate_size", intermediateSize);
+        positive("max_position_embeddings", maxPositionEmbeddings);
+        positive("type_vocab_size", typeVocabSize);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize
+                    + " is not a multiple of num_attention_heads " + numAttentionHeads);
+        }
+        if (!(layerNormEps > 0)) {
+            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+        }
+        probability("hidden_dropout_prob", hiddenDropoutProb);
+        probability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+    }
+
+    /**
+     * The configuration of sentence-transformers' all-MiniLM-L6-v2 (from its config.json: 6 layers, width 384,
+     * 12 heads, FFN 1536, vocabulary 30522, 512 positions, 2 token types, eps 1e-12, dropout 0.1).
+     *
+     * @return the config
+     */
+    public static BertConfig allMiniLmL6V2() {
+        return new BertConfig(30522, 384, 6, 12, 1536, 512, 2, 1e-12f, 0.1f, 0.1f);
+    }
+
+    /**
+     * Reads a Hugging Face BERT {@code config.json}.
+     *
+     * @param file the file
+     * @return the config
+     * @throws UncheckedIOException if the file cannot be read
+     * @throws IllegalArgumentException if a key is missing or a value is invalid (named in the message)
+     */
+    public static BertConfig fromJson(Path file) {
+        try {
+            return fromJson(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read BERT config " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Parses the text of a Hugging Face BERT {@code config.json}; only {@code hidden_act = "gelu"} and
+     * {@code position_embedding_type = "absolute"} are supported.
+     *
+     * @param json the JSON text
+     * @return the config
+     * @throws IllegalArgumentException if the JSON is malformed, a key is missing or a value is invalid
+     */
+    public static BertConfig fromJson(String json) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed BERT config JSON: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("BERT config must be a JSON object");
+        }
+        String act = root.path("hidden_act").asText("gelu");
+        if (!"gelu".equals(act)) {
+            throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only \"gelu\")");
+        }
+        String pos = root.path("position_embedding_type").asText("absolute");
+        if (!"absolute".equals(pos)) {
+            throw new IllegalArgumentException("unsupported position_embedding_type '" + pos + "'");
+        }
+        return new BertConfig(
+                requiredInt(root, "vocab_size"),
+                requiredInt(root, "hidden_size"),
+                requiredInt(root, "num_hidden_layers"),
+                requiredInt(root, "num_attention_heads"),
+                requiredInt(root, "intermediate_size"),
+                root.path("max_position_embeddings").asInt(512),
+                root.path("type_vocab_size").asInt(2),
+                (float) root.path("layer_norm_eps").asDouble(1e-12),
+                (float) root.path("hidden_dropout_prob").asDouble(0.1),
+                (float) root.path("attention_probs_dropout_prob").asDouble(0.1));
+    }
+
+    private static int requiredInt(JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n == null || !n.canConvertToInt()) {
+            throw new IllegalArgumentException("config key '" + key + "' is missing or not an integer");
+        }
+        return n.asInt();
+    }
+
+    private static void positive(String key, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(key + " must be > 0, got " + value);
+        }
+    }
+
+    private static void probability(String key, float value) {
+        if (!(value >= 0 && value < 1)) {
+            throw new IllegalArgumentException(key + " must be in [0, 1), got " + value);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.github.treelora.djl.models.vit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.github.treelora.djl.models.ModuleBlock;
+
+/**
+ * ViT with a linear classification head on the final cls-token state, Hugging Face's
+ * {@code ViTForImageClassification}: modules {@code vit} (a {@link ViTModel}) and {@code classifier}
+ * (a {@link Linear} {@code [num_labels, hidden]}). Input {@code pixel_values [B, C, H, W]}; output
+ * {@code logits [B, num_labels]}.
+ */
+public final class ViTForImageClassification extends ModuleBlock {
+
+    private final ViTConfig config;
+
+    /**
+     * Creates the model.
+     *
+     * @param config the config (its {@code numLabels} sizes the head)
+     */
+    public ViTForImageClassification(ViTConfig config) {
+        this.config = config;
+        addModule("vit", new ViTModel(config));
+        addModule("classifier", Linear.builder().setUnits(config.numLabels()).build());
+    }
+
+    /**
+     * The config.
+     *
+     * @return the config
+     */
+    public ViTConfig config() {
+        return config;
+    }
+
+    /**
+     * The input shape to pass to {@code initialize}: one image at the configured size.
+     *
+     * @return {@code [1, channels, imageSize, imageSize]}
+     */
+    public Shape inputShape() {
+        return new Shape(1, config.numChannels(), config.imageSize(), config.imageSize());
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray hidden = forwardModule("vit", ps, inputs, training, params).singletonOrThrow();
+        NDArray cls = hidden.get(new NDIndex(":, 0, :"));
+        return forwardModule("classifier", ps, new NDList(cls), training, params);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        module("vit").initialize(manager, dataType, inputShapes[0]);
+        module("classifier").initialize(manager, dataType, new Shape(inputShapes[0].get(0), config.hiddenSize()));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), config.numLabels())};
+    }
+}
