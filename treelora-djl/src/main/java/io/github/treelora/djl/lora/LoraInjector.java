@@ -23,6 +23,10 @@ import java.util.stream.Collectors;
  * models) and otherwise through {@link DjlChildReplacer} (plain DJL blocks such as {@code SequentialBlock},
  * {@code BertBlock}). A matched module that already is a {@code LoraLinear} gets the new adapter added.
  *
+ * <p>As in PEFT, a successful injection freezes every model parameter that is not a LoRA adapter parameter
+ * ({@link #freezeNonAdapterParameters}); unfreeze a task head explicitly if it must train (PEFT's
+ * {@code modules_to_save}).
+ *
  * <p>All checks run before anything is modified, so a failing call leaves the model as it was:
  * a malformed or duplicate adapter name, a target that matches no module (the message lists the closest
  * module names), a matched module that is not a linear layer or is not initialised, a parent that cannot
@@ -37,7 +41,8 @@ public final class LoraInjector {
 
     /**
      * Adds adapter {@code adapterName} to every module of {@code root} that {@code config} targets; the new
-     * adapter is trainable and joins each layer's active set.
+     * adapter is trainable and joins each layer's active set, and every non-adapter parameter of the model is
+     * frozen ({@link #freezeNonAdapterParameters}).
      *
      * @param root the model's top block, initialised
      * @param adapterName adapter name (letters, digits, {@code _} and {@code -}), not yet used in the model
@@ -157,7 +162,32 @@ public final class LoraInjector {
             }
             throw e;
         }
+        freezeNonAdapterParameters(root);
         return List.copyOf(adapted);
+    }
+
+    /**
+     * Freezes every parameter of {@code root} that is not a LoRA adapter parameter (PEFT's
+     * {@code mark_only_lora_as_trainable}); adapters keep their own frozen or trainable state.
+     *
+     * @param root the model's top block
+     */
+    public static void freezeNonAdapterParameters(Block root) {
+        Set<Parameter> adapterParams = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (ModuleTree.Module m : ModuleTree.modules(root)) {
+            if (m.block() instanceof LoraLinear) {
+                LoraLinear l = (LoraLinear) m.block();
+                for (String n : l.getAdapterNames()) {
+                    adapterParams.add(l.getLoraA(n));
+                    adapterParams.add(l.getLoraB(n));
+                }
+            }
+        }
+        for (Parameter p : root.getParameters().values()) {
+            if (!adapterParams.contains(p) && p.requiresGradient()) {
+                p.freeze(true);
+            }
+        }
     }
 
     /** Swaps a module for its LoRA wrapper in the parent, and back. */

@@ -54,7 +54,8 @@ public final class LoraModel {
 
     /**
      * Injects a new adapter; see {@link LoraInjector#inject}. It is trainable and joins the active set;
-     * adapters that were active stay active.
+     * adapters that were active stay active (and frozen ones stay frozen). All non-adapter parameters of the
+     * model are frozen, as in PEFT.
      *
      * @param name new adapter name
      * @param config targets and hyper-parameters

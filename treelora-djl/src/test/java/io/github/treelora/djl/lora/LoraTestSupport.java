@@ -42,13 +42,13 @@ final class LoraTestSupport {
         }
     }
 
-    /** A trainer with Adam (learning rate {@code lr}) and {@link MseLoss} on the CPU, already initialised. */
-    static Trainer adamTrainer(Model model, float lr, Shape inputShape) {
+    /** A trainer with Adam (learning rate {@code lr}) and {@link MseLoss} on the CPU, initialised with the shapes. */
+    static Trainer adamTrainer(Model model, float lr, Shape... inputShapes) {
         DefaultTrainingConfig config = new DefaultTrainingConfig(new MseLoss())
                 .optOptimizer(Adam.builder().optLearningRateTracker(Tracker.fixed(lr)).build())
                 .optDevices(new Device[] {Device.cpu()});
         Trainer trainer = model.newTrainer(config);
-        trainer.initialize(inputShape);
+        trainer.initialize(inputShapes);
         return trainer;
     }
 
@@ -78,11 +78,14 @@ final class LoraTestSupport {
         return v;
     }
 
-    /** Copies of all parameter values of a block, keyed by DJL's parameter path. */
+    /**
+     * Copies of all parameter values of a block, keyed by {@link Parameter#getId()} (DJL's parameter paths
+     * change when a layer is wrapped, the parameter objects do not).
+     */
     static Map<String, float[]> snapshot(Block block) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (var p : block.getParameters()) {
-            out.put(p.getKey(), p.getValue().getArray().toFloatArray());
+            out.put(p.getValue().getId(), p.getValue().getArray().toFloatArray());
         }
         return out;
     }
