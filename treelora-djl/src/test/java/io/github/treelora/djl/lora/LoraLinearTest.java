@@ -1,6 +1,5 @@
 package io.github.treelora.djl.lora;
 
-import static io.github.treelora.djl.lora.LoraTestSupport.matmulT;
 import static io.github.treelora.djl.lora.LoraTestSupport.randomFloats;
 import static io.github.treelora.djl.lora.LoraTestSupport.toDouble;
 import static io.github.treelora.djl.lora.LoraTestSupport.values;
@@ -46,24 +45,8 @@ class LoraLinearTest {
         return lora;
     }
 
-    /** y = x W^T + b + sum s_i (x A_i^T) B_i^T, computed in double from the layer's float arrays. */
     private static double[] reference(LoraLinear lora, float[] x, int rows, List<String> adapters) {
-        double[] y = matmulT(toDouble(x), rows, IN, values(lora.getBaseWeight()), OUT);
-        double[] bias = values(lora.getBaseBias());
-        for (int i = 0; i < rows; i++) {
-            for (int o = 0; o < OUT; o++) {
-                y[i * OUT + o] += bias[o];
-            }
-        }
-        for (String n : adapters) {
-            int r = lora.getRank(n);
-            double[] down = matmulT(toDouble(x), rows, IN, values(lora.getLoraA(n)), r);
-            double[] up = matmulT(down, rows, r, values(lora.getLoraB(n)), OUT);
-            for (int i = 0; i < y.length; i++) {
-                y[i] += lora.getScaling(n) * up[i];
-            }
-        }
-        return y;
+        return LoraTestSupport.loraReference(lora, toDouble(x), rows, adapters);
     }
 
     private static void assertClose(double[] expected, float[] actual, double tol) {

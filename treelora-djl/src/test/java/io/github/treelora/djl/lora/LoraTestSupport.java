@@ -118,6 +118,33 @@ final class LoraTestSupport {
         return y;
     }
 
+    /**
+     * Hand computation of a LoRA layer: {@code x W^T + b + sum_i s_i (x A_i^T) B_i^T} over {@code adapters},
+     * in double, from the layer's float arrays. {@code x} is {@code [rows, in]}.
+     */
+    static double[] loraReference(LoraLinear lora, double[] x, int rows, java.util.List<String> adapters) {
+        int in = (int) lora.getInFeatures();
+        int out = (int) lora.getOutFeatures();
+        double[] y = matmulT(x, rows, in, values(lora.getBaseWeight()), out);
+        if (lora.getBaseBias() != null) {
+            double[] bias = values(lora.getBaseBias());
+            for (int i = 0; i < rows; i++) {
+                for (int o = 0; o < out; o++) {
+                    y[i * out + o] += bias[o];
+                }
+            }
+        }
+        for (String n : adapters) {
+            int r = lora.getRank(n);
+            double[] down = matmulT(x, rows, in, values(lora.getLoraA(n)), r);
+            double[] up = matmulT(down, rows, r, values(lora.getLoraB(n)), out);
+            for (int i = 0; i < y.length; i++) {
+                y[i] += lora.getScaling(n) * up[i];
+            }
+        }
+        return y;
+    }
+
     static double[] toDouble(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
