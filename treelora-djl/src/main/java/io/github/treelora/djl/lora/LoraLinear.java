@@ -1,0 +1,611 @@
+package io.github.treelora.djl.lora;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A linear layer with named LoRA adapters: {@code y = x W^T + b + sum_active s_i * dropout_i(x) A_i^T B_i^T}
+ * with {@code A_i [r_i, in]}, {@code B_i [out, r_i]} and {@code s_i = alpha_i / r_i}.
+ *
+ * <p>The base layer (a DJL {@link Linear} or a {@link LinearModule}) is kept as the child {@code base} and
+ * runs unchanged; its weight and bias are frozen with {@link Parameter#freeze(boolean)}, so DJL's trainer
+ * and optimizers never update them. Inputs may have any rank {@code [..., in]} (2-D {@code [batch, in]} and
+ * 3-D {@code [batch, seq, in]} are the usual cases); float32 and float64 are supported (the adapters take the
+ * base weight's data type).
+ *
+ * <p>Adapter parameters are direct parameters of this block named {@code lora_A.<adapter>} and
+ * {@code lora_B.<adapter>}; they live in the base weight's {@link NDManager} and on its device.
+ *
+ * <p>Why this extends {@link Linear}: DJL's built-in blocks (for example
+ * {@code ScaledDotProductAttentionBlock}) keep their projections in fields typed {@code Linear}, so only a
+ * {@code Linear} can stand in for them. The weight and bias that {@code Linear}'s constructor creates are
+ * unregistered here and never used; everything that touches parameters is overridden.
+ *
+ * <p>Numerics: the scaling factor enters the graph as an array created in the input's manager, never as a
+ * Java number (a Java scalar inside a recorded graph can be freed before backward reads it), and every
+ * intermediate result is created from the input, so it belongs to the caller's per-step manager.
+ *
+ * <p>Not thread-safe: adapter management must not run concurrently with a forward pass.
+ */
+public class LoraLinear extends Linear {
+
+    private static final Pattern ADAPTER_NAME = Pattern.compile("[A-Za-z0-9_\\-]+");
+
+    private final Block base;
+    private final Parameter baseWeight;
+    private final Parameter baseBias;
+    private final long inFeatures;
+    private final long outFeatures;
+    private final Map<String, Adapter> adapters = new LinkedHashMap<>();
+    private final List<String> active = new ArrayList<>();
+    private final List<String> merged = new ArrayList<>();
+    private boolean enabled = true;
+
+    /** One adapter's parameters and hyper-parameters. */
+    private static final class Adapter {
+        final Parameter a;
+        final Parameter b;
+        final int rank;
+        final double alpha;
+        final double scaling;
+        final float dropout;
+
+        Adapter(Parameter a, Parameter b, int rank, double alpha, double scaling, float dropout) {
+            this.a = a;
+            this.b = b;
+            this.rank = rank;
+            this.alpha = alpha;
+            this.scaling = scaling;
+            this.dropout = dropout;
+        }
+    }
+
+    /**
+     * Wraps an initialised linear layer and freezes its weight and bias. No adapter is added yet.
+     *
+     * @param base a DJL {@link Linear} or a {@link LinearModule} whose weight is initialised
+     * @throws IllegalArgumentException if {@code base} is not a linear layer, is already a {@code LoraLinear},
+     *     is not initialised, or has a weight that is not 2-D or a bias that does not match it
+     */
+    public LoraLinear(Block base) {
+        super(Linear.builder().setUnits(checkedWeight(base).getArray().getShape().get(0)).optBias(false));
+        // Linear's constructor registered its own (never used) weight: drop it so that getParameters(),
+        // the trainer and initialisation only see the base layer's and the adapters' parameters.
+        parameters.clear();
+        this.base = base;
+        this.baseWeight = checkedWeight(base);
+        this.baseBias = biasOf(base);
+        checkWrappable(base);
+        Shape w = baseWeight.getArray().getShape();
+        this.outFeatures = w.get(0);
+        this.inFeatures = w.get(1);
+        addChildBlock("base", base);
+        baseWeight.freeze(true);
+        if (baseBias != null) {
+            baseBias.freeze(true);
+        }
+    }
+
+    /**
+     * Whether LoRA can wrap {@code block}: a DJL {@link Linear} (not already a {@code LoraLinear}) or a
+     * {@link LinearModule}.
+     *
+     * @param block any block
+     * @return true if {@code new LoraLinear(block)} accepts its type
+     */
+    public static boolean isWrappable(Block block) {
+        return block instanceof LinearModule || (block instanceof Linear && !(block instanceof LoraLinear));
+    }
+
+    /**
+     * Checks, without changing anything, that {@code new LoraLinear(base)} would succeed.
+     *
+     * @param base a candidate base layer
+     * @throws IllegalArgumentException with the reason when it would not
+     */
+    public static void checkWrappable(Block base) {
+        checkedWeight(base);
+        Parameter bias = biasOf(base);
+        long out = checkedWeight(base).getArray().getShape().get(0);
+        if (bias != null && (!bias.isInitialized() || !bias.getArray().getShape().equals(new Shape(out)))) {
+            throw new IllegalArgumentException("bias of " + base.getClass().getSimpleName() + " must be an "
+                    + "initialised array of shape (" + out + ")");
+        }
+    }
+
+    /** The weight of a wrappable block, checked as in {@link #checkWrappable}. */
+    static Parameter weightOf(Block base) {
+        return checkedWeight(base);
+    }
+
+    private static Parameter checkedWeight(Block base) {
+        Objects.requireNonNull(base, "base");
+        if (!isWrappable(base)) {
+            throw new IllegalArgumentException(base.getClass().getName() + " is not a linear layer"
+                    + (base instanceof LoraLinear ? " (it is already a LoraLinear: add adapters to it instead)"
+                    : " (expected ai.djl.nn.core.Linear or a LinearModule)"));
+        }
+        Parameter w = base instanceof LinearModule
+                ? ((LinearModule) base).getWeight()
+                : base.getDirectParameters().get("weight");
+        if (w == null || !w.isInitialized()) {
+            throw new IllegalArgumentException("the weight of " + base.getClass().getSimpleName()
+                    + " is not initialised: initialise the model (block.initialize) before adding LoRA");
+        }
+        if (w.getArray().getShape().dimension() != 2) {
+            throw new IllegalArgumentException("linear weight must be 2-D [out, in], got "
+                    + w.getArray().getShape());
+        }
+        return w;
+    }
+
+    /** The bias of a wrappable block, or null. */
+    static Parameter biasOf(Block base) {
+        return base instanceof LinearModule
+                ? ((LinearModule) base).getBias()
+                : base.getDirectParameters().get("bias");
+    }
+
+    /**
+     * Adds an adapter with the values a configuration gives for one module (rank/alpha patterns applied).
+     *
+     * @param name adapter name (letters, digits, {@code _} and {@code -})
+     * @param config the adapter configuration
+     * @param modulePath this layer's dotted path, used to look up rank and alpha patterns
+     * @see #addAdapter(String, int, double, double, LoraInit, boolean)
+     */
+    public void addAdapter(String name, LoraConfig config, String modulePath) {
+        addAdapter(name, config.rankFor(modulePath), config.alphaFor(modulePath), config.dropout(), config.init(),
+                config.useRsLora());
+    }
+
+    /**
+     * Adds a trainable adapter and appends it to the active set (adapters already active stay active).
+     * B starts at zero, so the layer's output is unchanged until the adapter is trained.
+     *
+     * @param name adapter name (letters, digits, {@code _} and {@code -})
+     * @param rank r, at least 1
+     * @param alpha LoRA alpha, greater than 0
+     * @param dropout dropout probability on the adapter's input during training, in [0, 1)
+     * @param init how A is initialised
+     * @param useRsLora scale by {@code alpha / sqrt(r)} instead of {@code alpha / r}
+     * @throws IllegalArgumentException on a bad name, a duplicate name or an invalid value
+     * @throws IllegalStateException while adapters are merged
+     */
+    public void addAdapter(String name, int rank, double alpha, double dropout, LoraInit init, boolean useRsLora) {
+        checkNewAdapterName(name);
+        if (rank < 1) {
+            throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank + " for adapter " + name);
+        }
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("LoRA alpha must be finite and > 0, got " + alpha);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
+        }
+        Objects.requireNonNull(init, "init");
+        requireUnmerged("add adapter " + name);
+        NDArray w = baseWeight.getArray();
+        NDManager manager = w.getManager();
+        DataType dtype = w.getDataType();
+        Device device = w.getDevice();
+        Shape aShape = new Shape(rank, inFeatures);
+        NDArray aArray;
+        if (init == LoraInit.KAIMING_UNIFORM) {
+            // kaiming_uniform_(a=sqrt(5)): gain sqrt(2/(1+5)), bound = gain*sqrt(3/fan_in) = 1/sqrt(fan_in)
+            float bound = (float) (1.0 / Math.sqrt(inFeatures));
+            aArray = manager.randomUniform(-bound, bound, aShape, dtype, device);
+        } else {
+            aArray = manager.randomNormal(0f, 1f / rank, aShape, dtype, device);
+        }
+        NDArray bArray = manager.zeros(new Shape(outFeatures, rank), dtype, device);
+        Parameter a = Parameter.builder().setName(paramNameA(name)).setType(Parameter.Type.WEIGHT)
+                .optArray(aArray).build();
+        Parameter b = Parameter.builder().setName(paramNameB(name)).setType(Parameter.Type.WEIGHT)
+                .optArray(bArray).build();
+        a.freeze(false);
+        b.freeze(false);
+        addParameter(a);
+        addParameter(b);
+        double scaling = alpha / (useRsLora ? Math.sqrt(rank) : rank);
+        adapters.put(name, new Adapter(a, b, rank, alpha, scaling, (float) dropout));
+        active.add(name);
+    }
+
+    /**
+     * Checks that an adapter name is well formed: non-empty letters, digits, {@code _} or {@code -}
+     * (it becomes part of parameter names such as {@code lora_A.<name>}).
+     *
+     * @param name the proposed adapter name
+     * @throws IllegalArgumentException if it is malformed
+     */
+    public static void checkAdapterNameFormat(String name) {
+        if (name == null || !ADAPTER_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("adapter name must be non-empty letters, digits, '_' or '-', got: "
+                    + (name == null ? "null" : "\"" + name + "\""));
+        }
+    }
+
+    /**
+     * Checks that {@code name} is a valid, unused adapter name, without changing anything.
+     *
+     * @param name the proposed adapter name
+     * @throws IllegalArgumentException if the name is malformed or already used in this layer
+     */
+    public void checkNewAdapterName(String name) {
+        checkAdapterNameFormat(name);
+        if (adapters.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate adapter name \"" + name + "\": this layer already has "
+                    + "adapters " + adapters.keySet());
+        }
+    }
+
+    /**
+     * Removes an adapter and closes its arrays; it also leaves the active set. Optimizer state that a trainer
+     * keeps for the removed parameters is not released (DJL offers no API for that).
+     *
+     * @param name an existing adapter
+     * @throws IllegalArgumentException if the adapter does not exist
+     * @throws IllegalStateException if the adapter is currently merged into the base weight
+     */
+    public void deleteAdapter(String name) {
+        Adapter ad = adapter(name);
+        if (merged.contains(name)) {
+            throw new IllegalStateException("adapter " + name + " is merged into the base weight: unmerge first");
+        }
+        adapters.remove(name);
+        active.remove(name);
+        parameters.remove(ad.a.getName());
+        parameters.remove(ad.b.getName());
+        ad.a.close();
+        ad.b.close();
+    }
+
+    /**
+     * Freezes or unfreezes one adapter's A and B ({@link Parameter#freeze(boolean)}); a frozen adapter still
+     * contributes to the output when active, but optimizers do not update it.
+     *
+     * @param name an existing adapter
+     * @param frozen true to freeze, false to make trainable again
+     */
+    public void freezeAdapter(String name, boolean frozen) {
+        Adapter ad = adapter(name);
+        ad.a.freeze(frozen);
+        ad.b.freeze(frozen);
+    }
+
+    /**
+     * Whether an adapter is frozen.
+     *
+     * @param name an existing adapter
+     * @return true if its A (and B) do not require gradients
+     */
+    public boolean isAdapterFrozen(String name) {
+        return !adapter(name).a.requiresGradient();
+    }
+
+    /**
+     * Sets which adapters contribute to the output, in the given order.
+     *
+     * @param names existing adapter names; may be empty (base layer only)
+     * @throws IllegalArgumentException if a name does not exist (the active set is then unchanged)
+     * @throws IllegalStateException while adapters are merged
+     */
+    public void setActiveAdapters(Collection<String> names) {
+        LinkedHashSet<String> unique = new LinkedHashSet<>(names);
+        for (String n : unique) {
+            adapter(n);
+        }
+        requireUnmerged("change the active adapters");
+        active.clear();
+        active.addAll(unique);
+    }
+
+    /**
+     * The active adapters, in the order they were activated.
+     *
+     * @return an unmodifiable copy
+     */
+    public List<String> getActiveAdapters() {
+        return List.copyOf(active);
+    }
+
+    /**
+     * All adapters of this layer in the order they were added.
+     *
+     * @return an unmodifiable copy
+     */
+    public List<String> getAdapterNames() {
+        return List.copyOf(adapters.keySet());
+    }
+
+    /**
+     * Whether this layer has an adapter named {@code name}.
+     *
+     * @param name adapter name
+     * @return true if present
+     */
+    public boolean hasAdapter(String name) {
+        return adapters.containsKey(name);
+    }
+
+    /**
+     * Turns all adapters on or off without changing the active set (off: the output is the base layer's).
+     *
+     * @param enabled false for base-only outputs
+     * @throws IllegalStateException while adapters are merged
+     */
+    public void setAdaptersEnabled(boolean enabled) {
+        requireUnmerged("enable or disable adapters");
+        this.enabled = enabled;
+    }
+
+    /**
+     * Whether adapters are enabled.
+     *
+     * @return false after {@code setAdaptersEnabled(false)}
+     */
+    public boolean isAdaptersEnabled() {
+        return enabled;
+    }
+
+    /**
+     * Adds {@code s * B A} of every active adapter to the base weight ({@code W += s B A}), so the forward pass
+     * costs one matmul. While merged the active set cannot change; call {@link #unmerge()} to undo. Does nothing
+     * when adapters are disabled or already merged. Do not train while merged.
+     */
+    public void merge() {
+        if (!enabled || !merged.isEmpty()) {
+            return;
+        }
+        for (String name : active) {
+            applyDelta(adapters.get(name), true);
+            merged.add(name);
+        }
+    }
+
+    /**
+     * Subtracts what {@link #merge()} added, restoring the base weight up to float rounding.
+     */
+    public void unmerge() {
+        for (int i = merged.size() - 1; i >= 0; i--) {
+            applyDelta(adapters.get(merged.get(i)), false);
+        }
+        merged.clear();
+    }
+
+    /**
+     * Whether adapters are merged into the base weight.
+     *
+     * @return true between {@link #merge()} and {@link #unmerge()}
+     */
+    public boolean isMerged() {
+        return !merged.isEmpty();
+    }
+
+    private void applyDelta(Adapter ad, boolean add) {
+        NDArray w = baseWeight.getArray();
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            // Detached copies keep the update out of any autograd graph; everything temporary dies with tmp.
+            NDArray a = ad.a.getArray().stopGradient();
+            NDArray b = ad.b.getArray().stopGradient();
+            a.attach(tmp);
+            b.attach(tmp);
+            NDArray ba = b.matMul(a);
+            NDArray delta = ba.mul(scalar(tmp, ad.scaling, w.getDataType()));
+            if (add) {
+                w.addi(delta);
+            } else {
+                w.subi(delta);
+            }
+        }
+    }
+
+    /**
+     * The adapter's down-projection A, shape {@code [r, in]}.
+     *
+     * @param name an existing adapter
+     * @return its parameter
+     */
+    public Parameter getLoraA(String name) {
+        return adapter(name).a;
+    }
+
+    /**
+     * The adapter's up-projection B, shape {@code [out, r]}.
+     *
+     * @param name an existing adapter
+     * @return its parameter
+     */
+    public Parameter getLoraB(String name) {
+        return adapter(name).b;
+    }
+
+    /**
+     * The adapter's rank r.
+     *
+     * @param name an existing adapter
+     * @return r
+     */
+    public int getRank(String name) {
+        return adapter(name).rank;
+    }
+
+    /**
+     * The adapter's alpha.
+     *
+     * @param name an existing adapter
+     * @return alpha
+     */
+    public double getAlpha(String name) {
+        return adapter(name).alpha;
+    }
+
+    /**
+     * The adapter's scaling s ({@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA).
+     *
+     * @param name an existing adapter
+     * @return s
+     */
+    public double getScaling(String name) {
+        return adapter(name).scaling;
+    }
+
+    /**
+     * The adapter's dropout probability.
+     *
+     * @param name an existing adapter
+     * @return dropout in [0, 1)
+     */
+    public double getDropout(String name) {
+        return adapter(name).dropout;
+    }
+
+    /**
+     * The wrapped base layer.
+     *
+     * @return the block that computes {@code x W^T + b}
+     */
+    public Block getBase() {
+        return base;
+    }
+
+    /**
+     * The base layer's (frozen) weight, shape {@code [out, in]}.
+     *
+     * @return weight parameter
+     */
+    public Parameter getBaseWeight() {
+        return baseWeight;
+    }
+
+    /**
+     * The base layer's (frozen) bias, or {@code null}.
+     *
+     * @return bias parameter or null
+     */
+    public Parameter getBaseBias() {
+        return baseBias;
+    }
+
+    /**
+     * Input features.
+     *
+     * @return in
+     */
+    public long getInFeatures() {
+        return inFeatures;
+    }
+
+    /**
+     * Output features.
+     *
+     * @return out
+     */
+    public long getOutFeatures() {
+        return outFeatures;
+    }
+
+    private Adapter adapter(String name) {
+        Adapter ad = adapters.get(name);
+        if (ad == null) {
+            throw new IllegalArgumentException("unknown adapter \"" + name + "\"; this layer has "
+                    + adapters.keySet());
+        }
+        return ad;
+    }
+
+    private void requireUnmerged(String what) {
+        if (!merged.isEmpty()) {
+            throw new IllegalStateException("cannot " + what + " while adapters " + merged
+                    + " are merged into the base weight: unmerge first");
+        }
+    }
+
+    static String paramNameA(String adapter) {
+        return "lora_A." + adapter;
+    }
+
+    static String paramNameB(String adapter) {
+        return "lora_B." + adapter;
+    }
+
+    /** A 0-d array holding {@code value} in {@code dtype}, owned by {@code manager}. */
+    private static NDArray scalar(NDManager manager, double value, DataType dtype) {
+        if (dtype == DataType.FLOAT64) {
+            return manager.create(value);
+        }
+        NDArray s = manager.create((float) value);
+        return dtype == DataType.FLOAT32 ? s : s.toType(dtype, false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        NDList baseOut = base.forward(parameterStore, inputs, training, params);
+        if (!enabled || active.size() == merged.size()) {
+            return baseOut;
+        }
+        NDArray x = inputs.singletonOrThrow();
+        NDArray y = baseOut.singletonOrThrow();
+        Device device = x.getDevice();
+        for (String name : active) {
+            if (merged.contains(name)) {
+                continue;
+            }
+            Adapter ad = adapters.get(name);
+            NDArray a = parameterStore.getValue(ad.a, device, training);
+            NDArray b = parameterStore.getValue(ad.b, device, training);
+            NDArray h = training && ad.dropout > 0 ? Dropout.dropout(x, ad.dropout, true).singletonOrThrow() : x;
+            // Ops are called on input-derived arrays so results belong to the caller's (per-step) manager.
+            NDArray down = Linear.linear(h, a).singletonOrThrow();
+            NDArray up = Linear.linear(down, b).singletonOrThrow();
+            y = y.add(up.mul(scalar(x.getManager(), ad.scaling, x.getDataType())));
+        }
+        return new NDList(y);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        base.initialize(manager, dataType, inputShapes);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void beforeInitialize(Shape... inputShapes) {
+        super.beforeInitialize(inputShapes);
+        long last = inputShapes[0].get(inputShapes[0].dimension() - 1);
+        if (last != inFeatures) {
+            throw new IllegalArgumentException("LoraLinear expects inputs [..., " + inFeatures + "], got "
+                    + inputShapes[0]);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String toString() {
+        return "LoraLinear(in=" + inFeatures + ", out=" + outFeatures + ", adapters=" + adapters.keySet()
+                + ", active=" + active + (enabled ? "" : ", disabled") + (merged.isEmpty() ? "" : ", merged")
+                + ")";
+    }
+}
