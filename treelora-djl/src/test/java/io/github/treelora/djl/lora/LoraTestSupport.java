@@ -11,9 +11,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Adam;
 import ai.djl.training.tracker.Tracker;
+import io.github.treelora.djl.train.MeanSquaredError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,24 +27,9 @@ final class LoraTestSupport {
     private LoraTestSupport() {
     }
 
-    /**
-     * Mean squared error without Java-number operations (DJL's L2Loss multiplies by the Java scalar 0.5,
-     * which can corrupt gradients on the PyTorch engine).
-     */
-    static final class MseLoss extends Loss {
-        MseLoss() {
-            super("MSE");
-        }
-
-        @Override
-        public NDArray evaluate(NDList labels, NDList predictions) {
-            return predictions.singletonOrThrow().sub(labels.singletonOrThrow()).square().mean();
-        }
-    }
-
-    /** A trainer with Adam (learning rate {@code lr}) and {@link MseLoss} on the CPU, initialised with the shapes. */
+    /** A trainer with Adam (learning rate {@code lr}) and {@link MeanSquaredError} on the CPU, initialised with the shapes. */
     static Trainer adamTrainer(Model model, float lr, Shape... inputShapes) {
-        DefaultTrainingConfig config = new DefaultTrainingConfig(new MseLoss())
+        DefaultTrainingConfig config = new DefaultTrainingConfig(new MeanSquaredError())
                 .optOptimizer(Adam.builder().optLearningRateTracker(Tracker.fixed(lr)).build())
                 .optDevices(new Device[] {Device.cpu()});
         Trainer trainer = model.newTrainer(config);
