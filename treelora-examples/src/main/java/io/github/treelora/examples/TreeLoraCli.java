@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, io.github.treelora.examples.bench.HookOverheadCommand.class,
+                CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override
