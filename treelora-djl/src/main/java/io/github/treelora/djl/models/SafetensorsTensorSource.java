@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,16 +128,20 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
                         + (e.getValue().size() > 1 ? " and " + (e.getValue().size() - 1) + " more" : "");
                 SafetensorsFile sf = openShard(shard, context);
                 shards.put(e.getKey(), sf);
-                Set<String> held = new LinkedHashSet<>(sf.names());
+                Set<String> held = new HashSet<>(sf.names());
                 for (String key : e.getValue()) {
                     if (!held.contains(key)) {
                         throw new IllegalArgumentException(indexFile + " maps key '" + key + "' to shard " + shard
                                 + ", which does not contain it");
                     }
                 }
-                held.removeAll(e.getValue());
+            }
+            // Only after every listed key was found: a key listed under the wrong shard is reported as such.
+            for (Map.Entry<String, SafetensorsFile> e : shards.entrySet()) {
+                Set<String> held = new TreeSet<>(e.getValue().names());
+                held.removeAll(keysByShard.get(e.getKey()));
                 if (!held.isEmpty()) {
-                    throw new IllegalArgumentException("shard " + shard + " holds " + new TreeSet<>(held)
+                    throw new IllegalArgumentException("shard " + e.getValue().path() + " holds " + held
                             + ", which " + indexFile + " does not map to it");
                 }
             }
