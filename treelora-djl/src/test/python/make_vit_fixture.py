@@ -2,8 +2,9 @@
 """Writes the tiny ViT golden fixture used by ViTGoldenTest (run with Debian's /usr/bin/python3).
 
 A randomly initialised torchvision VisionTransformer is the independent reference. Its state dict is renamed
-to Hugging Face ViTForImageClassification names and written as raw little-endian float32 plus a JSON index,
-together with an HF-style config.json, input images and torchvision's logits.
+to Hugging Face ViTForImageClassification names and written as float32 safetensors (model.safetensors), so the
+directory is a Hugging Face checkpoint (with config.json); input images and torchvision's logits go to
+io.safetensors.
 
 torchvision -> Hugging Face name mapping (i = layer index):
   class_token                                     -> vit.embeddings.cls_token
@@ -31,6 +32,8 @@ import sys
 import torch
 import torch.nn.functional as F
 from torchvision.models.vision_transformer import VisionTransformer
+
+from make_llama_fixture import write_safetensors
 
 IMAGE, PATCH, LAYERS, HEADS, HIDDEN, MLP, CLASSES = 32, 8, 2, 4, 48, 96, 5
 BIG_IMAGE = 48
@@ -71,18 +74,6 @@ def to_hf(sd):
     return hf
 
 
-def write_tensors(path_prefix, tensors):
-    index, offset = {}, 0
-    with open(path_prefix + ".bin", "wb") as f:
-        for name, t in tensors.items():
-            data = t.to(torch.float32).numpy().astype("<f4")
-            f.write(data.tobytes())
-            index[name] = {"shape": list(t.shape), "offset": offset}
-            offset += data.size
-    with open(path_prefix + ".json", "w") as f:
-        json.dump(index, f, indent=1, sort_keys=True)
-
-
 def main():
     torch.manual_seed(20250601)
     model = build(IMAGE)
@@ -96,7 +87,7 @@ def main():
     sd = model.state_dict()
     hf = to_hf(sd)
     os.makedirs(OUT, exist_ok=True)
-    write_tensors(os.path.join(OUT, "weights"), hf)
+    write_safetensors(os.path.join(OUT, "model.safetensors"), {k: v.to(torch.float32) for k, v in hf.items()})
 
     images = torch.randn(2, 3, IMAGE, IMAGE)
     big_images = torch.randn(2, 3, BIG_IMAGE, BIG_IMAGE)
@@ -112,7 +103,7 @@ def main():
         big_sd["encoder.pos_embedding"] = torch.cat([pos[:, :1], patch_pos], dim=1)
         big.load_state_dict(big_sd)
         big_logits = big(big_images)
-    write_tensors(os.path.join(OUT, "io"), {"images": images, "logits": logits,
+    write_safetensors(os.path.join(OUT, "io.safetensors"), {"images": images, "logits": logits,
                                             "big_images": big_images, "big_logits": big_logits})
 
     config = {

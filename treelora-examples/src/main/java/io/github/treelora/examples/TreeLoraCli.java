@@ -1,5 +1,7 @@
 package io.github.treelora.examples;
 
+import io.github.treelora.examples.bench.HookOverheadCommand;
+import io.github.treelora.examples.bench.LoadBenchmarkCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {InspectCommand.class, io.github.treelora.examples.bench.HookOverheadCommand.class,
+        subcommands = {InspectCommand.class, HookOverheadCommand.class, LoadBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 

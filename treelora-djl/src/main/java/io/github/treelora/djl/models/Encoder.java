@@ -25,7 +25,7 @@ public final class Encoder extends ModuleBlock {
      * @param layers the layers, in order
      */
     public Encoder(List<? extends Block> layers) {
-        addModule("layer", new ModuleList(layers));
+        addModule("layer", ModuleList.of(layers));
     }
 
     /**
@@ -33,11 +33,13 @@ public final class Encoder extends ModuleBlock {
      *
      * @return the list
      */
-    public ModuleList layers() {
-        if (!(module("layer") instanceof ModuleList list)) {
+    public ModuleList<Block> layers() {
+        if (!(module("layer") instanceof ModuleList<?> list)) {
             throw new IllegalStateException("module 'layer' must stay a ModuleList; replace its elements instead");
         }
-        return list;
+        @SuppressWarnings("unchecked") // every ModuleList holds Blocks
+        ModuleList<Block> blocks = (ModuleList<Block>) list;
+        return blocks;
     }
 
     /** {@inheritDoc} */
@@ -46,7 +48,7 @@ public final class Encoder extends ModuleBlock {
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray hidden = inputs.get(0);
         NDArray mask = inputs.size() > 1 ? inputs.get(1) : null;
-        ModuleList layers = layers();
+        ModuleList<Block> layers = layers();
         for (int i = 0; i < layers.size(); i++) {
             NDList in = mask == null ? new NDList(hidden) : new NDList(hidden, mask);
             hidden = layers.get(i).forward(parameterStore, in, training, params).get(0);

@@ -1,5 +1,6 @@
 package io.github.treelora.djl.models;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
@@ -86,6 +87,32 @@ public abstract class ModuleBlock extends AbstractBlock implements ModuleContain
         return module(name).forward(parameterStore, inputs, training, params);
     }
 
+    /**
+     * Runs the current single-input, single-output sub-module {@code name} on one tensor.
+     *
+     * @param name a local module name
+     * @param parameterStore the parameter store of this forward pass
+     * @param x the module's input
+     * @param training whether this is a training pass
+     * @return the module's only output
+     */
+    protected final NDArray call(String name, ParameterStore parameterStore, NDArray x, boolean training) {
+        return module(name).forward(parameterStore, new NDList(x), training).singletonOrThrow();
+    }
+
+    /**
+     * Hook run by {@link #replaceModule(String, Block)} before anything changes: subclasses whose forward
+     * pass calls a sub-module through a typed method (more than one input tensor) reject replacements of the
+     * wrong type here. The default accepts any block.
+     *
+     * @param name the local name being replaced (an existing module)
+     * @param replacement the proposed module
+     * @throws IllegalArgumentException if the replacement cannot stand in for the module
+     */
+    protected void checkReplacement(String name, Block replacement) {
+        // any single-input, single-output block may replace a module by default
+    }
+
     /** {@inheritDoc} */
     @Override
     public Map<String, Block> namedModules() {
@@ -102,6 +129,7 @@ public abstract class ModuleBlock extends AbstractBlock implements ModuleContain
                     "no direct sub-module '" + name + "' in " + getClass().getSimpleName() + "; modules: "
                             + modules.keySet());
         }
+        checkReplacement(name, replacement);
         int index = -1;
         for (int i = 0; i < children.size(); i++) {
             if (children.valueAt(i) == old) {

@@ -248,6 +248,12 @@ public final class OnnxTensorSource implements TensorSource {
 
     /** {@inheritDoc} */
     @Override
+    public String describe() {
+        return file.toString();
+    }
+
+    /** {@inheritDoc} */
+    @Override
     public Set<String> names() {
         return entries.keySet();
     }

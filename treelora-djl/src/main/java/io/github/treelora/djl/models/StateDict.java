@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -59,21 +60,106 @@ public final class StateDict {
     }
 
     /**
-     * Copies every parameter of {@code root} from the tensor of the same name in {@code source}.
+     * Rules that relax strict loading for known, harmless differences between a checkpoint and the model.
      *
-     * <p>Strict and all-or-nothing: first every check runs (the model is initialized, no parameter is missing
-     * from the source, the source has no tensor the model lacks, every shape matches, every tensor can be read
-     * and has the right length), and all values are read into memory; only then are the parameters' arrays
-     * overwritten in place (they keep their identity and gradient buffers, so training can go on). If any
-     * check fails, the exception lists the offending names and the model is unchanged.
+     * @param ignored glob patterns ({@code *} matches any characters, dots included) of source tensors to skip
+     *     without reading them, for example {@code "*.rotary_emb.inv_freq"} (a buffer recomputed from the config)
+     *     or {@code "pooler.*"} (a head the model does not have)
+     * @param ties source tensors that duplicate a model parameter (tied weights saved twice); each may be absent,
+     *     and if present must equal its parameter exactly
+     */
+    public record LoadOptions(List<String> ignored, List<Tie> ties) {
+
+        /** No relaxation: every source tensor must be a model parameter. */
+        public static final LoadOptions STRICT = new LoadOptions(List.of(), List.of());
+
+        /** Copies the lists. */
+        public LoadOptions {
+            ignored = List.copyOf(ignored);
+            ties = List.copyOf(ties);
+        }
+
+        /**
+         * A copy that also ignores source tensors matching {@code pattern}.
+         *
+         * @param pattern a glob pattern, {@code *} matching any characters
+         * @return the new options
+         */
+        public LoadOptions ignoring(String pattern) {
+            List<String> more = new ArrayList<>(ignored);
+            more.add(pattern);
+            return new LoadOptions(more, ties);
+        }
+
+        /**
+         * A copy that also accepts {@code alias} as a saved copy of parameter {@code parameter}.
+         *
+         * @param alias the source tensor name, for example {@code "lm_head.weight"}
+         * @param parameter the model parameter it must equal, for example {@code "model.embed_tokens.weight"}
+         * @param reason why they are tied, quoted in the error, for example {@code "tie_word_embeddings is true"}
+         * @return the new options
+         */
+        public LoadOptions tying(String alias, String parameter, String reason) {
+            List<Tie> more = new ArrayList<>(ties);
+            more.add(new Tie(alias, parameter, reason));
+            return new LoadOptions(ignored, more);
+        }
+
+        boolean isIgnored(String name) {
+            for (String pattern : ignored) {
+                if (globMatches(pattern, name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * A source tensor accepted as a copy of a model parameter.
+     *
+     * @param alias the source tensor name
+     * @param parameter the model parameter's state-dict name
+     * @param reason why they are tied (for error messages)
+     */
+    public record Tie(String alias, String parameter, String reason) {}
+
+    /**
+     * Copies every parameter of {@code root} from the tensor of the same name in {@code source}, strictly
+     * ({@link LoadOptions#STRICT}).
      *
      * @param root an initialized model
      * @param source the tensors
      * @throws IllegalStateException if a parameter is not initialized
-     * @throws IllegalArgumentException on missing keys, unexpected keys, shape or length mismatches, or
+     * @throws IllegalArgumentException on missing keys, unexpected keys, shape, dtype or length mismatches, or
      *     non-float32 parameters (all listed in the message)
+     * @see #load(Block, TensorSource, LoadOptions)
      */
     public static void load(Block root, TensorSource source) {
+        load(root, source, LoadOptions.STRICT);
+    }
+
+    /**
+     * Copies every parameter of {@code root} from the tensor of the same name in {@code source}.
+     *
+     * <p>Strict and all-or-nothing: first every check runs (the model is initialized, no parameter is missing
+     * from the source, the source has no tensor the model lacks unless {@code options} ignores it or names it as
+     * a tie, every shape matches, every tensor to read has a floating-point dtype), then all values are read
+     * into Java memory (F16/BF16/F64 converted to float by the source) and ties are compared with their
+     * parameters; only then are the parameters' arrays overwritten in place (they keep their identity and
+     * gradient buffers, so training can go on). If any check or read fails, the exception names the offending
+     * keys and where they are stored, and the model is unchanged. Peak Java memory is therefore the size of
+     * all weights as float32.
+     *
+     * @param root an initialized model
+     * @param source the tensors
+     * @param options ignored names and ties
+     * @throws IllegalStateException if a parameter is not initialized
+     * @throws IllegalArgumentException on missing keys, unexpected keys, shape, dtype or length mismatches, a tie
+     *     whose tensor differs from its parameter, or non-float32 parameters (all listed in the message)
+     * @throws java.io.UncheckedIOException if the source cannot be read (the model is then unchanged too)
+     */
+    public static void load(Block root, TensorSource source, LoadOptions options) {
         Map<String, Parameter> params = parameters(root);
         List<String> uninitialized = new ArrayList<>();
         List<String> wrongType = new ArrayList<>();
@@ -88,25 +174,52 @@ public final class StateDict {
             throw new IllegalStateException("initialize the model before loading weights; uninitialized: "
                     + listed(uninitialized));
         }
-        TreeSet<String> missing = new TreeSet<>(params.keySet());
-        missing.removeAll(source.names());
-        TreeSet<String> unexpected = new TreeSet<>(source.names());
-        unexpected.removeAll(params.keySet());
-        List<String> mismatched = new ArrayList<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            if (!source.names().contains(e.getKey())) {
-                continue;
+        Set<String> names = source.names();
+        Map<String, Tie> ties = new LinkedHashMap<>();
+        for (Tie tie : options.ties()) {
+            if (names.contains(tie.alias()) && !params.containsKey(tie.alias())) {
+                ties.put(tie.alias(), tie);
             }
-            long[] expected = e.getValue().getArray().getShape().getShape();
+        }
+        TreeSet<String> missing = new TreeSet<>(params.keySet());
+        missing.removeAll(names);
+        TreeSet<String> unexpected = new TreeSet<>();
+        for (String n : names) {
+            if (!params.containsKey(n) && !ties.containsKey(n) && !options.isIgnored(n)) {
+                unexpected.add(located(source, n));
+            }
+        }
+        List<String> mismatched = new ArrayList<>();
+        List<String> wrongDtype = new ArrayList<>();
+        Map<String, String> toRead = new LinkedHashMap<>(); // source name -> parameter whose shape it needs
+        for (String p : params.keySet()) {
+            if (names.contains(p)) {
+                toRead.put(p, p);
+            }
+        }
+        for (Tie tie : ties.values()) {
+            if (params.containsKey(tie.parameter())) {
+                toRead.put(tie.alias(), tie.parameter());
+            } else {
+                unexpected.add(located(source, tie.alias()) + " (tied to '" + tie.parameter()
+                        + "', which the model does not have)");
+            }
+        }
+        for (Map.Entry<String, String> e : toRead.entrySet()) {
+            long[] expected = params.get(e.getValue()).getArray().getShape().getShape();
             long[] actual = source.shape(e.getKey());
             if (!Arrays.equals(expected, actual)) {
-                mismatched.add(e.getKey() + ": model " + Arrays.toString(expected) + ", source "
+                mismatched.add(located(source, e.getKey()) + ": model " + Arrays.toString(expected) + ", source "
                         + Arrays.toString(actual));
+            }
+            String dtype = source.dtype(e.getKey());
+            if (!FLOAT_DTYPES.contains(dtype)) {
+                wrongDtype.add(located(source, e.getKey()) + " is " + dtype);
             }
         }
         StringBuilder problems = new StringBuilder();
         if (!missing.isEmpty()) {
-            problems.append("\n  missing keys (in the model, not in the source): ").append(listed(missing));
+            problems.append("\n  missing keys (model parameters the source lacks): ").append(listed(missing));
         }
         if (!unexpected.isEmpty()) {
             problems.append("\n  unexpected keys (in the source, not in the model): ").append(listed(unexpected));
@@ -114,26 +227,68 @@ public final class StateDict {
         if (!mismatched.isEmpty()) {
             problems.append("\n  shape mismatches: ").append(listed(mismatched));
         }
+        if (!wrongDtype.isEmpty()) {
+            problems.append("\n  dtype mismatches (weights must be F32, F16, BF16 or F64): ")
+                    .append(listed(wrongDtype));
+        }
         if (!wrongType.isEmpty()) {
             problems.append("\n  parameters that are not float32: ").append(listed(wrongType));
         }
         if (problems.length() > 0) {
-            throw new IllegalArgumentException("cannot load weights; the model is unchanged:" + problems);
+            throw new IllegalArgumentException(
+                    "cannot load weights from " + source.describe() + "; the model is unchanged:" + problems);
         }
         // Read everything before touching the model, so a failing read leaves it unchanged too.
-        Map<Parameter, float[]> values = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : toRead.entrySet()) {
             float[] v = source.floats(e.getKey());
-            long n = e.getValue().getArray().getShape().size();
+            long n = params.get(e.getValue()).getArray().getShape().size();
             if (v.length != n) {
-                throw new IllegalArgumentException("cannot load weights; the model is unchanged: tensor '"
-                        + e.getKey() + "' has " + v.length + " values, its shape needs " + n);
+                throw new IllegalArgumentException("cannot load weights from " + source.describe()
+                        + "; the model is unchanged: tensor " + located(source, e.getKey()) + " has " + v.length
+                        + " values, its shape needs " + n);
             }
-            values.put(e.getValue(), v);
+            values.put(e.getKey(), v);
         }
-        for (Map.Entry<Parameter, float[]> e : values.entrySet()) {
-            e.getKey().getArray().set(e.getValue());
+        for (Tie tie : ties.values()) {
+            if (!Arrays.equals(values.get(tie.alias()), values.get(tie.parameter()))) {
+                throw new IllegalArgumentException("cannot load weights from " + source.describe()
+                        + "; the model is unchanged: '" + tie.alias() + "' differs from '" + tie.parameter()
+                        + "', but " + tie.reason());
+            }
         }
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            e.getValue().getArray().set(values.get(e.getKey()));
+        }
+    }
+
+    private static final Set<String> FLOAT_DTYPES = Set.of("F32", "F16", "BF16", "F64");
+
+    /** {@code 'name'}, followed by its storage location when that is more specific than the whole source. */
+    private static String located(TensorSource source, String name) {
+        String where = source.location(name);
+        return where == null || where.equals(source.describe()) ? "'" + name + "'" : "'" + name + "' (" + where + ")";
+    }
+
+    /** Whether {@code name} matches the glob {@code pattern}, in which {@code *} matches any characters. */
+    static boolean globMatches(String pattern, String name) {
+        String[] parts = pattern.split("\\*", -1);
+        if (parts.length == 1) {
+            return pattern.equals(name);
+        }
+        if (!name.startsWith(parts[0])) {
+            return false;
+        }
+        int pos = parts[0].length();
+        for (int i = 1; i < parts.length - 1; i++) {
+            int found = name.indexOf(parts[i], pos);
+            if (found < 0) {
+                return false;
+            }
+            pos = found + parts[i].length();
+        }
+        String last = parts[parts.length - 1];
+        return name.length() - last.length() >= pos && name.endsWith(last);
     }
 
     /**

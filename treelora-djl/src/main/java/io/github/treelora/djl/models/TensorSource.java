@@ -8,8 +8,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * A read-only, by-name source of float tensors: what {@link StateDict#load} needs from a checkpoint. Backed by
- * an in-memory map ({@link #of(Map)}), an ONNX file ({@link OnnxTensorSource}), or any other format (a
- * safetensors reader plugs in by implementing these three methods).
+ * an in-memory map ({@link InMemoryTensorSource}), an ONNX file ({@link OnnxTensorSource}), or safetensors files
+ * in Hugging Face layout ({@link SafetensorsTensorSource}); any other format plugs in by implementing
+ * {@link #names()}, {@link #shape} and {@link #floats} (and {@link #dtype} if it stores non-float tensors).
  */
 public interface TensorSource {
 
@@ -39,37 +40,46 @@ public interface TensorSource {
     float[] floats(String name);
 
     /**
+     * The stored element type of tensor {@code name}, as a safetensors dtype name ({@code "F32"}, {@code "BF16"},
+     * {@code "I64"}, ...). {@link StateDict#load} rejects tensors whose type is not floating point before reading
+     * anything. Sources that only hold floats keep the default, {@code "F32"}.
+     *
+     * @param name a member of {@link #names()}
+     * @return the dtype name
+     * @throws IllegalArgumentException if there is no such tensor
+     */
+    default String dtype(String name) {
+        shape(name); // existence check
+        return "F32";
+    }
+
+    /**
+     * A short description of the whole source for error messages (a file or checkpoint directory).
+     *
+     * @return the description
+     */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * Where tensor {@code name} is stored, for error messages (for a sharded checkpoint, the shard file).
+     *
+     * @param name a member of {@link #names()}
+     * @return the location; by default {@link #describe()}
+     */
+    default String location(String name) {
+        return describe();
+    }
+
+    /**
      * A source over in-memory tensors (the map is copied; the float arrays are not).
      *
      * @param tensors name to tensor
      * @return the source
      */
-    static TensorSource of(Map<String, HostTensor> tensors) {
-        Map<String, HostTensor> copy = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
-        return new TensorSource() {
-            @Override
-            public Set<String> names() {
-                return copy.keySet();
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return get(name).shape();
-            }
-
-            @Override
-            public float[] floats(String name) {
-                return get(name).data().clone();
-            }
-
-            private HostTensor get(String name) {
-                HostTensor t = copy.get(name);
-                if (t == null) {
-                    throw new IllegalArgumentException("no tensor '" + name + "'");
-                }
-                return t;
-            }
-        };
+    static InMemoryTensorSource of(Map<String, HostTensor> tensors) {
+        return InMemoryTensorSource.of(tensors);
     }
 
     /**
@@ -106,6 +116,21 @@ public interface TensorSource {
             @Override
             public float[] floats(String name) {
                 return base.floats(baseName(name));
+            }
+
+            @Override
+            public String dtype(String name) {
+                return base.dtype(baseName(name));
+            }
+
+            @Override
+            public String describe() {
+                return base.describe();
+            }
+
+            @Override
+            public String location(String name) {
+                return base.location(baseName(name));
             }
 
             private String baseName(String name) {

@@ -65,6 +65,38 @@ class StateDictTest {
         assertTrue(e.getMessage().contains("'x'"), e.getMessage());
     }
 
+    @Test
+    void ignoredGlobsAndTiesRelaxOnlyWhatTheyName() {
+        assertTrue(StateDict.globMatches("*.rotary_emb.inv_freq", "model.layers.0.self_attn.rotary_emb.inv_freq"));
+        assertTrue(StateDict.globMatches("pooler.*", "pooler.dense.weight"));
+        assertTrue(!StateDict.globMatches("pooler.*", "bert.pooler.dense.weight"));
+        assertTrue(!StateDict.globMatches("a*b*c", "ab"));
+        assertTrue(StateDict.globMatches("a*b*c", "a-b-c"));
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            ViTForImageClassification model = new ViTForImageClassification(CONFIG);
+            model.initialize(manager, DataType.FLOAT32, model.inputShape());
+            Map<String, HostTensor> source = new LinkedHashMap<>(StateDict.snapshot(model));
+            HostTensor bias = source.get("classifier.bias");
+            source.put("pooler.dense.bias", new HostTensor(new long[] {1}, new float[] {1}));
+            source.put("head_copy.bias", bias);
+            StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("pooler.*")
+                    .tying("head_copy.bias", "classifier.bias", "the test ties them");
+            StateDict.load(model, TensorSource.of(source), options); // accepted: ignored + equal tie
+            source.put("head_copy.bias", new HostTensor(bias.shape(), new float[bias.data().length]));
+            source.put("classifier.bias", new HostTensor(bias.shape(), new float[] {1, 2}));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StateDict.load(model, TensorSource.of(source), options));
+            assertTrue(e.getMessage().contains("'head_copy.bias' differs from 'classifier.bias'")
+                    && e.getMessage().contains("the test ties them"), e.getMessage());
+            assertArrayEquals(bias.data(), StateDict.snapshot(model).get("classifier.bias").data(), 0f,
+                    "a failed tie check leaves the model unchanged");
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> StateDict.load(model, TensorSource.of(source), StateDict.LoadOptions.STRICT));
+            assertTrue(e.getMessage().contains("pooler.dense.bias") && e.getMessage().contains("head_copy.bias"),
+                    e.getMessage());
+        }
+    }
+
     private static void check(Consumer<Map<String, HostTensor>> corrupt, String what, String key) {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             ViTForImageClassification model = new ViTForImageClassification(CONFIG);

@@ -37,7 +37,7 @@ class ViTGoldenTest {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             ViTForImageClassification model = new ViTForImageClassification(config);
             model.initialize(manager, DataType.FLOAT32, model.inputShape());
-            StateDict.load(model, TensorSource.of(FixtureTensors.read(FixtureTensors.VIT_TINY, "weights")));
+            StateDict.load(model, TensorSource.of(FixtureTensors.read(FixtureTensors.VIT_TINY, "model")));
             for (String[] pair : new String[][] {{"images", "logits"}, {"big_images", "big_logits"}}) {
                 HostTensor images = io.get(pair[0]);
                 HostTensor expected = io.get(pair[1]);

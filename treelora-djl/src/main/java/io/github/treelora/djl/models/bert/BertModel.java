@@ -1,5 +1,8 @@
 package io.github.treelora.djl.models.bert;
 
+import java.nio.file.Path;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.HfCheckpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -40,6 +43,27 @@ public final class BertModel extends ModuleBlock {
             layers.add(new BertLayer(config));
         }
         addModule("encoder", new Encoder(layers));
+    }
+
+    /**
+     * Loads the encoder of a Hugging Face BERT checkpoint directory ({@code config.json} and
+     * {@code model.safetensors} or a sharded index; F32, F16 or BF16 weights): a {@code BertModel} checkpoint, or
+     * the {@code bert.*} part of one saved with a head. Pooler and head weights ({@code pooler.*}, {@code cls.*},
+     * {@code classifier.*}) and the {@code embeddings.position_ids} buffer are skipped; every other key must match.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded encoder; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static BertModel fromPretrained(Path dir, NDManager manager) {
+        BertModel model = new BertModel(BertConfig.fromJson(HfCheckpoint.configFile(dir)));
+        StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("pooler.*").ignoring("cls.*")
+                .ignoring("classifier.*").ignoring("embeddings.position_ids");
+        return HfCheckpoint.loadInto(dir, manager, model,
+                owner -> model.initialize(owner, DataType.FLOAT32, model.inputShapes(8)),
+                (m, weights) -> StateDict.load(m, HfCheckpoint.stripPrefix(weights, "bert."), options));
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.ModuleBlock;
 
 /**
  * Multi-head self-attention with rotary embeddings and grouped-query attention, sub-modules
@@ -19,7 +20,7 @@ import ai.djl.util.PairList;
  * {@link #forward(ParameterStore, NDArray, NDArray, NDArray, NDArray, KvCache, int, boolean)}, not DJL's
  * single-tensor {@code forward}.
  */
-public final class LlamaAttention extends HfModuleBlock {
+public final class LlamaAttention extends ModuleBlock {
 
     private final LlamaConfig config;
     private final RotaryEmbedding rope;
@@ -105,10 +106,10 @@ public final class LlamaAttention extends HfModuleBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape in = new Shape(1, config.hiddenSize());
-        initChild(module("q_proj"), manager, dataType, in);
-        initChild(module("k_proj"), manager, dataType, in);
-        initChild(module("v_proj"), manager, dataType, in);
-        initChild(module("o_proj"), manager, dataType,
+        module("q_proj").initialize(manager, dataType, in);
+        module("k_proj").initialize(manager, dataType, in);
+        module("v_proj").initialize(manager, dataType, in);
+        module("o_proj").initialize(manager, dataType,
                 new Shape(1, (long) config.numAttentionHeads() * config.headDim()));
     }
 

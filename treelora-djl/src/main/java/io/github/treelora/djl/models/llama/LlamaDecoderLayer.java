@@ -8,12 +8,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.ModuleBlock;
 
 /**
  * One pre-norm decoder layer: {@code h += self_attn(input_layernorm(h)); h += mlp(post_attention_layernorm(h))}.
  * Sub-modules: {@code input_layernorm}, {@code self_attn}, {@code post_attention_layernorm}, {@code mlp}.
  */
-public final class LlamaDecoderLayer extends HfModuleBlock {
+public final class LlamaDecoderLayer extends ModuleBlock {
 
     private final int hiddenSize;
 
@@ -79,8 +80,8 @@ public final class LlamaDecoderLayer extends HfModuleBlock {
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape in = new Shape(1, 1, hiddenSize);
-        for (String n : names()) {
-            initChild(module(n), manager, dataType, in);
+        for (String n : moduleNames()) {
+            module(n).initialize(manager, dataType, in);
         }
     }
 

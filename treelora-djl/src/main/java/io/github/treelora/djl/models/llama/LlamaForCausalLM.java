@@ -1,5 +1,7 @@
 package io.github.treelora.djl.models.llama;
 
+import java.nio.file.Path;
+import io.github.treelora.djl.models.HfCheckpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,14 +14,14 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
-import io.github.treelora.djl.lora.ModuleContainer;
+import io.github.treelora.djl.models.InMemoryTensorSource;
+import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.TensorSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A LLaMA-family causal language model (Hugging Face {@code LlamaForCausalLM}, {@code Qwen2ForCausalLM},
@@ -30,7 +32,7 @@ import java.util.TreeSet;
  * {@link #logits} / {@link #generate} or train with {@link CausalLmLoss}. DJL's {@code forward} takes
  * {@code NDList(inputIds[, attentionMask])} and returns {@code NDList(logits)}.
  */
-public final class LlamaForCausalLM extends HfModuleBlock {
+public final class LlamaForCausalLM extends ModuleBlock {
 
     private final LlamaConfig config;
 
@@ -48,6 +50,22 @@ public final class LlamaForCausalLM extends HfModuleBlock {
                 : Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
         // Hugging Face's _init_weights: normal(0, initializer_range = 0.02) for linear and embedding weights.
         setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
+    }
+
+    /**
+     * Loads a Hugging Face {@code LlamaForCausalLM} / {@code Qwen2ForCausalLM} / {@code MistralForCausalLM}
+     * checkpoint directory ({@code config.json} and {@code model.safetensors} or a sharded index; F32, F16 or
+     * BF16 weights, widened to float32) with {@link #loadWeights}.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded model; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static LlamaForCausalLM fromPretrained(Path dir, NDManager manager) {
+        LlamaForCausalLM model = new LlamaForCausalLM(LlamaConfig.fromFile(HfCheckpoint.configFile(dir)));
+        return HfCheckpoint.loadInto(dir, manager, model, model::initializeParameters, LlamaForCausalLM::loadWeights);
     }
 
     /**
@@ -192,29 +210,13 @@ public final class LlamaForCausalLM extends HfModuleBlock {
     }
 
     /**
-     * The parameters under their Hugging Face state-dict names, found by walking the {@link ModuleContainer}
-     * tree ({@code model.embed_tokens.weight}, ..., {@code lm_head.weight} unless tied). Modules that are not
-     * containers contribute their direct DJL parameters ({@code weight}, {@code bias}).
+     * The parameters under their Hugging Face state-dict names ({@code model.embed_tokens.weight}, ...,
+     * {@code lm_head.weight} unless tied), as {@link StateDict#parameters} names them.
      *
      * @return an ordered map, forward order
      */
     public Map<String, Parameter> namedParameters() {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        collect("", this, out);
-        return out;
-    }
-
-    private static void collect(String prefix, ModuleContainer container, Map<String, Parameter> out) {
-        for (Map.Entry<String, Block> e : container.namedModules().entrySet()) {
-            String path = prefix + e.getKey();
-            Block block = e.getValue();
-            for (var p : block.getDirectParameters()) {
-                out.put(path + "." + p.getKey(), p.getValue());
-            }
-            if (block instanceof ModuleContainer c) {
-                collect(path + ".", c, out);
-            }
-        }
+        return StateDict.parameters(this);
     }
 
     /**
@@ -225,74 +227,36 @@ public final class LlamaForCausalLM extends HfModuleBlock {
      */
     public InMemoryTensorSource stateDict() {
         parameterManager();
-        InMemoryTensorSource.Builder b = InMemoryTensorSource.builder();
-        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
-            NDArray a = e.getValue().getArray();
-            b.put(e.getKey(), a.getShape().getShape(), a.toFloatArray());
-        }
-        return b.build();
+        return InMemoryTensorSource.of(StateDict.snapshot(this));
     }
 
     /**
-     * Replaces every weight by the tensor of the same Hugging Face name. Everything is validated before any
-     * assignment: on error the model is unchanged.
+     * The loading rules of this model's checkpoints: {@code *.rotary_emb.inv_freq} buffers of old checkpoints
+     * are ignored (the tables are recomputed from the config) and, with tied embeddings, an
+     * {@code lm_head.weight} is accepted when it equals {@code model.embed_tokens.weight}.
      *
-     * <p>Accepted extras: {@code *.rotary_emb.inv_freq} buffers of old checkpoints (recomputed from the config)
-     * and, with tied embeddings, an {@code lm_head.weight} equal to {@code model.embed_tokens.weight}.
+     * @return the options for {@link StateDict#load(ai.djl.nn.Block, TensorSource, StateDict.LoadOptions)}
+     */
+    public StateDict.LoadOptions loadOptions() {
+        StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("*.rotary_emb.inv_freq");
+        if (config.tieWordEmbeddings()) {
+            options = options.tying("lm_head.weight", "model.embed_tokens.weight", "tie_word_embeddings is true");
+        }
+        return options;
+    }
+
+    /**
+     * Replaces every weight by the tensor of the same Hugging Face name with {@link StateDict#load} and
+     * {@link #loadOptions()}. Everything is validated before any assignment: on error the model is unchanged.
      *
      * @param source checkpoint tensors
      * @throws IllegalStateException if the parameters are not initialized
-     * @throws IllegalArgumentException naming the key, for missing or unexpected tensors, shape mismatches, or a
-     *     tied {@code lm_head.weight} that differs from the embedding
+     * @throws IllegalArgumentException naming the key, for missing or unexpected tensors, shape or dtype
+     *     mismatches, or a tied {@code lm_head.weight} that differs from the embedding
      */
     public void loadWeights(TensorSource source) {
         parameterManager();
-        Map<String, Parameter> expected = namedParameters();
-        Set<String> names = source.names();
-        Set<String> missing = new TreeSet<>(expected.keySet());
-        missing.removeAll(names);
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint lacks weights " + missing);
-        }
-        Set<String> unexpected = new TreeSet<>();
-        for (String n : names) {
-            boolean tiedHead = config.tieWordEmbeddings() && n.equals("lm_head.weight");
-            if (!expected.containsKey(n) && !n.endsWith(".rotary_emb.inv_freq") && !tiedHead) {
-                unexpected.add(n);
-            }
-        }
-        if (!unexpected.isEmpty()) {
-            throw new IllegalArgumentException("checkpoint has unexpected weights " + unexpected);
-        }
-        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
-            long[] want = e.getValue().getArray().getShape().getShape();
-            long[] got = source.shape(e.getKey());
-            if (!Arrays.equals(want, got)) {
-                throw new IllegalArgumentException("shape mismatch for '" + e.getKey() + "': model has "
-                        + Arrays.toString(want) + ", checkpoint has " + Arrays.toString(got));
-            }
-        }
-        Map<String, float[]> values = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
-            float[] v = source.floats(e.getKey());
-            if (v.length != e.getValue().getArray().size()) {
-                throw new IllegalArgumentException("tensor '" + e.getKey() + "' has " + v.length
-                        + " values for shape " + e.getValue().getArray().getShape());
-            }
-            values.put(e.getKey(), v);
-        }
-        if (config.tieWordEmbeddings() && names.contains("lm_head.weight")) {
-            String embed = "model.embed_tokens.weight";
-            if (!Arrays.equals(source.shape("lm_head.weight"), source.shape(embed))
-                    || !Arrays.equals(source.floats("lm_head.weight"), values.get(embed))) {
-                throw new IllegalArgumentException("'lm_head.weight' differs from '" + embed
-                        + "' but tie_word_embeddings is true");
-            }
-        }
-        for (Map.Entry<String, Parameter> e : expected.entrySet()) {
-            // In-place copy keeps the array (and its attached gradient) that optimizers already track.
-            e.getValue().getArray().set(values.get(e.getKey()));
-        }
+        StateDict.load(this, source, loadOptions());
     }
 
     @Override
@@ -304,8 +268,8 @@ public final class LlamaForCausalLM extends HfModuleBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        initChild(module("model"), manager, dataType, new Shape(1, 1));
-        initChild(module("lm_head"), manager, dataType, new Shape(1, 1, config.hiddenSize()));
+        module("model").initialize(manager, dataType, new Shape(1, 1));
+        module("lm_head").initialize(manager, dataType, new Shape(1, 1, config.hiddenSize()));
     }
 
     @Override

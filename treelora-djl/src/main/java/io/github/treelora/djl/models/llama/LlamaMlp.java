@@ -9,12 +9,13 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.ModuleBlock;
 
 /**
  * SwiGLU feed-forward block {@code down_proj(silu(gate_proj(x)) * up_proj(x))} with sub-modules
  * {@code gate_proj}, {@code up_proj}, {@code down_proj} (DJL {@link Linear} blocks, weight {@code [out, in]}).
  */
-public final class LlamaMlp extends HfModuleBlock {
+public final class LlamaMlp extends ModuleBlock {
 
     private final int hiddenSize;
     private final int intermediateSize;
@@ -46,9 +47,9 @@ public final class LlamaMlp extends HfModuleBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        initChild(module("gate_proj"), manager, dataType, new Shape(1, hiddenSize));
-        initChild(module("up_proj"), manager, dataType, new Shape(1, hiddenSize));
-        initChild(module("down_proj"), manager, dataType, new Shape(1, intermediateSize));
+        module("gate_proj").initialize(manager, dataType, new Shape(1, hiddenSize));
+        module("up_proj").initialize(manager, dataType, new Shape(1, hiddenSize));
+        module("down_proj").initialize(manager, dataType, new Shape(1, intermediateSize));
     }
 
     @Override

@@ -10,12 +10,16 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.ModuleList;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The decoder stack without output head ({@code model}): sub-modules {@code embed_tokens}, {@code layers},
  * {@code norm}. Returns the final normalized hidden states.
  */
-public final class LlamaModel extends HfModuleBlock {
+public final class LlamaModel extends ModuleBlock {
 
     private final LlamaConfig config;
     private final RotaryEmbedding rope;
@@ -29,7 +33,11 @@ public final class LlamaModel extends HfModuleBlock {
         this.config = config;
         this.rope = new RotaryEmbedding(config);
         addModule("embed_tokens", new TokenEmbedding(config.vocabSize(), config.hiddenSize()));
-        addModule("layers", new LlamaLayers(config, rope));
+        List<LlamaDecoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new LlamaDecoderLayer(config, rope));
+        }
+        addModule("layers", new ModuleList<>(LlamaDecoderLayer.class, layers));
         addModule("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps()));
     }
 
@@ -43,12 +51,13 @@ public final class LlamaModel extends HfModuleBlock {
     }
 
     /**
-     * The current decoder layers.
+     * The current decoder layers (Hugging Face's {@code model.layers}).
      *
      * @return the {@code layers} module
      */
-    public LlamaLayers layers() {
-        return (LlamaLayers) module("layers");
+    @SuppressWarnings("unchecked") // checkReplacement keeps "layers" a list of LlamaDecoderLayer
+    public ModuleList<LlamaDecoderLayer> layers() {
+        return (ModuleList<LlamaDecoderLayer>) module("layers");
     }
 
     /**
@@ -65,9 +74,22 @@ public final class LlamaModel extends HfModuleBlock {
         if (name.equals("embed_tokens") && !(replacement instanceof TokenEmbedding)) {
             throw new IllegalArgumentException("embed_tokens can only be replaced by a TokenEmbedding");
         }
-        if (name.equals("layers") && !(replacement instanceof LlamaLayers)) {
-            throw new IllegalArgumentException("layers can only be replaced by a LlamaLayers");
+        if (name.equals("layers") && !isDecoderLayerList(replacement, config.numHiddenLayers())) {
+            throw new IllegalArgumentException("layers can only be replaced by a ModuleList of "
+                    + config.numHiddenLayers() + " LlamaDecoderLayer");
         }
+    }
+
+    private static boolean isDecoderLayerList(Block block, int size) {
+        if (!(block instanceof ModuleList<?> list) || list.size() != size) {
+            return false;
+        }
+        for (int i = 0; i < size; i++) {
+            if (!(list.get(i) instanceof LlamaDecoderLayer)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -127,9 +149,9 @@ public final class LlamaModel extends HfModuleBlock {
         NDArray additiveMask = additiveMask(m, fullMask, b, t, past);
 
         NDArray h = call("embed_tokens", ps, inputIds, training);
-        LlamaLayers layers = (LlamaLayers) module("layers");
+        ModuleList<LlamaDecoderLayer> layers = layers();
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.layer(i).forward(ps, h, cosSin[0], cosSin[1], additiveMask, cache, i, training);
+            h = layers.get(i).forward(ps, h, cosSin[0], cosSin[1], additiveMask, cache, i, training);
         }
         if (cache != null) {
             cache.commit(fullMask);
@@ -165,9 +187,9 @@ public final class LlamaModel extends HfModuleBlock {
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        initChild(module("embed_tokens"), manager, dataType, new Shape(1, 1));
-        initChild(module("layers"), manager, dataType, new Shape(1, 1, config.hiddenSize()));
-        initChild(module("norm"), manager, dataType, new Shape(1, 1, config.hiddenSize()));
+        module("embed_tokens").initialize(manager, dataType, new Shape(1, 1));
+        module("layers").initialize(manager, dataType, new Shape(1, 1, config.hiddenSize()));
+        module("norm").initialize(manager, dataType, new Shape(1, 1, config.hiddenSize()));
     }
 
     @Override

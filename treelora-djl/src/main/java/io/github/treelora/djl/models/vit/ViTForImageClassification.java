@@ -1,5 +1,8 @@
 package io.github.treelora.djl.models.vit;
 
+import java.nio.file.Path;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.HfCheckpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -30,6 +33,22 @@ public final class ViTForImageClassification extends ModuleBlock {
         this.config = config;
         addModule("vit", new ViTModel(config));
         addModule("classifier", Linear.builder().setUnits(config.numLabels()).build());
+    }
+
+    /**
+     * Loads a Hugging Face {@code ViTForImageClassification} checkpoint directory ({@code config.json} and
+     * {@code model.safetensors} or a sharded index; F32, F16 or BF16 weights), strictly: every key must match.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded model; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static ViTForImageClassification fromPretrained(Path dir, NDManager manager) {
+        ViTForImageClassification model = new ViTForImageClassification(ViTConfig.fromJson(HfCheckpoint.configFile(dir)));
+        return HfCheckpoint.loadInto(dir, manager, model,
+                owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()), StateDict::load);
     }
 
     /**

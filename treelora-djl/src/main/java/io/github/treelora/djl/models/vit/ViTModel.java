@@ -1,5 +1,8 @@
 package io.github.treelora.djl.models.vit;
 
+import java.nio.file.Path;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.HfCheckpoint;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -36,6 +39,26 @@ public final class ViTModel extends ModuleBlock {
         }
         addModule("encoder", new Encoder(layers));
         addModule("layernorm", new HfLayerNorm(config.hiddenSize(), config.layerNormEps()));
+    }
+
+    /**
+     * Loads the backbone of a Hugging Face ViT checkpoint directory ({@code config.json} and
+     * {@code model.safetensors} or a sharded index; F32, F16 or BF16 weights): a {@code ViTModel} checkpoint, or
+     * the {@code vit.*} part of a {@code ViTForImageClassification} one. Pooler and classifier weights are
+     * skipped (this backbone has neither); every other key must match.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded backbone; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static ViTModel fromPretrained(Path dir, NDManager manager) {
+        ViTModel model = new ViTModel(ViTConfig.fromJson(HfCheckpoint.configFile(dir)));
+        StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("pooler.*").ignoring("classifier.*");
+        return HfCheckpoint.loadInto(dir, manager, model,
+                owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()),
+                (m, weights) -> StateDict.load(m, HfCheckpoint.stripPrefix(weights, "vit."), options));
     }
 
     /**

@@ -2,21 +2,16 @@ package io.github.treelora.djl.models.llama;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.treelora.djl.models.InMemoryTensorSource;
+import io.github.treelora.djl.models.SafetensorsTensorSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
- * Test-only access to the fixtures written by src/test/python/make_llama_fixture.py: a minimal F32/I64
- * safetensors reader (to be replaced by treelora-core's SafetensorsFile once it lands) and JSON helpers.
+ * Test-only access to the fixtures written by src/test/python/make_llama_fixture.py: safetensors files (read with
+ * {@link SafetensorsTensorSource}) and JSON helpers.
  */
 final class FixtureFiles {
 
@@ -58,38 +53,10 @@ final class FixtureFiles {
         return java.util.Arrays.stream(m).flatMapToLong(java.util.Arrays::stream).toArray();
     }
 
-    /** Reads every F32 tensor of a safetensors file (u64 header size, JSON header, little-endian data). */
+    /** Every tensor of a safetensors file, read with the production reader and copied to memory. */
     static InMemoryTensorSource safetensors(Path file) {
-        try {
-            byte[] bytes = Files.readAllBytes(file);
-            ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            int headerLen = Math.toIntExact(buf.getLong(0));
-            JsonNode header = new ObjectMapper().readTree(new String(bytes, 8, headerLen, StandardCharsets.UTF_8));
-            int base = 8 + headerLen;
-            InMemoryTensorSource.Builder b = InMemoryTensorSource.builder();
-            Map<String, JsonNode> entries = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                entries.put(e.getKey(), e.getValue());
-            }
-            for (Map.Entry<String, JsonNode> e : entries.entrySet()) {
-                if (e.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                JsonNode t = e.getValue();
-                if (!t.get("dtype").asText().equals("F32")) {
-                    throw new IllegalArgumentException(file + ": tensor " + e.getKey() + " is not F32");
-                }
-                long[] shape = longs(t.get("shape"));
-                int start = base + t.get("data_offsets").get(0).asInt();
-                int end = base + t.get("data_offsets").get(1).asInt();
-                float[] v = new float[(end - start) / 4];
-                ByteBuffer.wrap(bytes, start, end - start).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-                b.put(e.getKey(), shape, v);
-            }
-            return b.build();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        try (SafetensorsTensorSource source = SafetensorsTensorSource.openFile(file)) {
+            return InMemoryTensorSource.copyOf(source).build();
         }
     }
 }

@@ -15,6 +15,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.lora.ModuleContainer;
+import io.github.treelora.djl.models.ModuleList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,8 @@ class LlamaModuleTreeTest {
         }
         want.addAll(List.of("model.norm", "lm_head"));
         assertEquals(want, got);
-        assertTrue(model.model().layers() instanceof LlamaLayers);
+        assertTrue(model.model().namedModules().get("layers") instanceof ModuleList<?> list
+                && list.get(1) instanceof LlamaDecoderLayer);
     }
 
     @Test
@@ -98,7 +100,7 @@ class LlamaModuleTreeTest {
             long[] ids = {1, 2, 3, 4};
             float[] before = model.logits(ps, manager.create(ids, new Shape(1, 4)), null, null, false)
                     .toFloatArray();
-            LlamaAttention attn = model.model().layers().layer(1).attention();
+            LlamaAttention attn = model.model().layers().get(1).attention();
             Block q = attn.namedModules().get("q_proj");
             assertTrue(q instanceof Linear);
             int paramCount = model.getParameters().size();
@@ -115,7 +117,7 @@ class LlamaModuleTreeTest {
 
             assertThrows(IllegalArgumentException.class, () -> attn.replaceModule("qproj", wrapper));
             assertThrows(IllegalArgumentException.class,
-                    () -> model.model().layers().layer(0).replaceModule("self_attn", wrapper));
+                    () -> model.model().layers().get(0).replaceModule("self_attn", wrapper));
         }
     }
 }

@@ -1,0 +1,238 @@
+package io.github.treelora.examples.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import io.github.treelora.djl.models.HfCheckpoint;
+import io.github.treelora.djl.models.SafetensorsTensorSource;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.llama.LlamaConfig;
+import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import io.github.treelora.io.SafetensorsFile;
+import io.github.treelora.io.SafetensorsWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench-load [--gb 1.0] [--runs 3] [--dir DIR]}: writes an F32 LLaMA-shaped Hugging Face checkpoint of about
+ * {@code --gb} GB, then measures, {@code --runs} times each, and prints the medians in GB/s (file bytes / time):
+ * <ol>
+ *   <li>{@code Files.copy} of the checkpoint file (baseline; reads and writes);</li>
+ *   <li>reading the file with a {@code FileChannel} into a direct buffer (baseline; reads only);</li>
+ *   <li>{@code SafetensorsFile.readFloats} of every tensor (what the loader reads);</li>
+ *   <li>the whole {@code LlamaForCausalLM.fromPretrained}, and its parts: creating the DJL parameters (zeros),
+ *       {@code StateDict.load} (validation, reading, copying into the parameters), and the copy alone
+ *       ({@code NDArray.set(float[])} from arrays already read).</li>
+ * </ol>
+ * The file was just written, so it is normally in the OS page cache: these are warm-cache numbers.
+ */
+@Command(name = "bench-load", mixinStandardHelpOptions = true,
+        description = "Measure checkpoint loading speed (GB/s) against a file-copy baseline.")
+public final class LoadBenchmarkCommand implements Callable<Integer> {
+
+    private static final int HIDDEN = 1024;
+    private static final int INTERMEDIATE = 2816;
+    private static final int VOCAB = 32000;
+    private static final int HEADS = 16;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--gb", defaultValue = "1.0", paramLabel = "GB",
+            description = "Approximate checkpoint size in GB (default: ${DEFAULT-VALUE}).")
+    private double gigabytes;
+
+    @Option(names = "--runs", defaultValue = "3", paramLabel = "N",
+            description = "Repetitions of each measurement; medians are reported (default: ${DEFAULT-VALUE}).")
+    private int runs;
+
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Directory for the checkpoint (default: a new temporary directory, deleted afterwards).")
+    private Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!(gigabytes > 0) || runs < 1) {
+            spec.commandLine().getErr().println("bench-load: need --gb > 0 and --runs >= 1");
+            return 2;
+        }
+        boolean temporary = dir == null;
+        Path root = temporary ? Files.createTempDirectory("bench-load") : Files.createDirectories(dir);
+        try {
+            LlamaConfig config = configFor(gigabytes);
+            long t0 = System.nanoTime();
+            Path ckpt = writeCheckpoint(root.resolve("checkpoint"), config);
+            Path file = ckpt.resolve(SafetensorsTensorSource.SINGLE_FILE);
+            long bytes = Files.size(file);
+            out.printf(Locale.ROOT, "checkpoint: %s, %d layers, hidden %d, %.3f GB (%d bytes), written in %.1f s%n",
+                    file, config.numHiddenLayers(), HIDDEN, bytes / 1e9, bytes, (System.nanoTime() - t0) / 1e9);
+            out.printf(Locale.ROOT, "machine: %d cores, max heap %.1f GB, %s %s, %s%n",
+                    Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / 1e9,
+                    System.getProperty("java.vm.name"), System.getProperty("java.version"),
+                    System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+            out.flush();
+
+            Map<String, List<Double>> seconds = new LinkedHashMap<>();
+            Path copy = root.resolve("copy.safetensors");
+            for (int r = 0; r < runs; r++) {
+                time(seconds, "Files.copy (baseline)", () -> {
+                    Files.copy(file, copy);
+                    return null;
+                });
+                Files.delete(copy);
+                time(seconds, "FileChannel -> direct buffer (baseline)", () -> channelRead(file));
+                time(seconds, "SafetensorsFile.readFloats, all tensors", () -> readAll(file));
+                try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+                    time(seconds, "fromPretrained (whole load into DJL)",
+                            () -> LlamaForCausalLM.fromPretrained(ckpt, manager));
+                }
+                try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+                    LlamaForCausalLM model = new LlamaForCausalLM(config);
+                    HfCheckpoint.skipRandomInitialization(model); // as fromPretrained does
+                    time(seconds, "  part: initialize parameters (zeros)", () -> {
+                        model.initializeParameters(manager);
+                        return null;
+                    });
+                    time(seconds, "  part: StateDict.load (check, read, copy)", () -> {
+                        try (SafetensorsTensorSource source = SafetensorsTensorSource.open(ckpt)) {
+                            model.loadWeights(source);
+                        }
+                        return null;
+                    });
+                    Map<Parameter, float[]> values = new LinkedHashMap<>();
+                    try (SafetensorsFile sf = SafetensorsFile.open(file)) {
+                        for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
+                            values.put(e.getValue(), sf.readFloats(e.getKey()));
+                        }
+                    }
+                    time(seconds, "  part: NDArray.set(float[]) only", () -> {
+                        values.forEach((p, v) -> p.getArray().set(v));
+                        return null;
+                    });
+                }
+            }
+            out.printf(Locale.ROOT, "%-46s %10s %8s   (runs: seconds)%n", "measurement (median of " + runs + ")",
+                    "seconds", "GB/s");
+            for (Map.Entry<String, List<Double>> e : seconds.entrySet()) {
+                double median = median(e.getValue());
+                out.printf(Locale.ROOT, "%-46s %10.3f %8.2f   %s%n", e.getKey(), median, bytes / 1e9 / median,
+                        e.getValue().stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList());
+            }
+            return 0;
+        } finally {
+            if (temporary) {
+                deleteTree(root);
+            }
+        }
+    }
+
+    /** A plain LLaMA with HIDDEN width whose layer count brings the F32 checkpoint closest to {@code gb}. */
+    static LlamaConfig configFor(double gb) {
+        long fixed = 2L * VOCAB * HIDDEN + HIDDEN; // embedding, untied head, final norm
+        long perLayer = 4L * HIDDEN * HIDDEN + 3L * HIDDEN * INTERMEDIATE + 2L * HIDDEN;
+        int layers = (int) Math.max(1, Math.round((gb * 1e9 / 4 - fixed) / perLayer));
+        return LlamaConfig.llama(VOCAB, HIDDEN, INTERMEDIATE, layers, HEADS, HEADS, 2048);
+    }
+
+    /** Writes config.json and model.safetensors with pseudo-random weights in the model's own names and shapes. */
+    private static Path writeCheckpoint(Path dir, LlamaConfig config) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), String.format(Locale.ROOT,
+                "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": %d, "
+                        + "\"hidden_size\": %d, \"intermediate_size\": %d, \"num_hidden_layers\": %d, "
+                        + "\"num_attention_heads\": %d, \"num_key_value_heads\": %d, \"max_position_embeddings\": %d, "
+                        + "\"rms_norm_eps\": 1e-6, \"tie_word_embeddings\": false, \"torch_dtype\": \"float32\"}",
+                config.vocabSize(), config.hiddenSize(), config.intermediateSize(), config.numHiddenLayers(),
+                config.numAttentionHeads(), config.numKeyValueHeads(), config.maxPositionEmbeddings()));
+        SafetensorsWriter writer = new SafetensorsWriter().putMetadata("format", "pt");
+        SplittableRandom random = new SplittableRandom(42);
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            // Shapes come from the model itself, so the file matches it by construction.
+            LlamaForCausalLM shapeOnly = new LlamaForCausalLM(config);
+            shapeOnly.initializeParameters(manager);
+            for (Map.Entry<String, Parameter> e : StateDict.parameters(shapeOnly).entrySet()) {
+                long[] shape = e.getValue().getArray().getShape().getShape();
+                float[] v = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (random.nextDouble() - 0.5) * 0.04f;
+                }
+                writer.putFloats(e.getKey(), shape, v);
+            }
+        }
+        writer.write(dir.resolve(SafetensorsTensorSource.SINGLE_FILE));
+        return dir;
+    }
+
+    private static Object channelRead(Path file) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(64 << 20);
+        long total = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            int n;
+            while ((n = ch.read(buffer)) >= 0) {
+                total += n;
+                buffer.clear();
+            }
+        }
+        return total;
+    }
+
+    private static Object readAll(Path file) throws IOException {
+        double checksum = 0;
+        try (SafetensorsFile sf = SafetensorsFile.open(file)) {
+            for (String name : sf.names()) {
+                float[] v = sf.readFloats(name);
+                checksum += v[v.length - 1]; // keeps the read observable
+            }
+        }
+        return checksum;
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        Object run() throws IOException;
+    }
+
+    private static void time(Map<String, List<Double>> seconds, String name, Step step) throws IOException {
+        System.gc(); // start each step without garbage from the previous one
+        long t = System.nanoTime();
+        step.run();
+        seconds.computeIfAbsent(name, k -> new ArrayList<>()).add((System.nanoTime() - t) / 1e9);
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Comparator.naturalOrder());
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}
