@@ -1,10 +1,8 @@
 package io.github.treelora.djl.models.bert;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import io.github.treelora.djl.models.ConfigJson;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -35,13 +33,13 @@ public record BertConfig(
 
     /** Validates the values. */
     public BertConfig {
-        positive("vocab_size", vocabSize);
-        positive("hidden_size", hiddenSize);
-        positive("num_hidden_layers", numHiddenLayers);
-        positive("num_attention_heads", numAttentionHeads);
-        positive("intermediate_size", intermediateSize);
-        positive("max_position_embeddings", maxPositionEmbeddings);
-        positive("type_vocab_size", typeVocabSize);
+        ConfigJson.requirePositive("vocab_size", vocabSize);
+        ConfigJson.requirePositive("hidden_size", hiddenSize);
+        ConfigJson.requirePositive("num_hidden_layers", numHiddenLayers);
+        ConfigJson.requirePositive("num_attention_heads", numAttentionHeads);
+        ConfigJson.requirePositive("intermediate_size", intermediateSize);
+        ConfigJson.requirePositive("max_position_embeddings", maxPositionEmbeddings);
+        ConfigJson.requirePositive("type_vocab_size", typeVocabSize);
         if (hiddenSize % numAttentionHeads != 0) {
             throw new IllegalArgumentException("hidden_size " + hiddenSize
                     + " is not a multiple of num_attention_heads " + numAttentionHeads);
@@ -49,8 +47,8 @@ public record BertConfig(
         if (!(layerNormEps > 0)) {
             throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
         }
-        probability("hidden_dropout_prob", hiddenDropoutProb);
-        probability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        ConfigJson.requireProbability("hidden_dropout_prob", hiddenDropoutProb);
+        ConfigJson.requireProbability("attention_probs_dropout_prob", attentionProbsDropoutProb);
     }
 
     /**
@@ -72,13 +70,7 @@ public record BertConfig(
      * @throws IllegalArgumentException if a key is missing or a value is invalid (named in the message)
      */
     public static BertConfig fromJson(Path file) {
-        try {
-            return fromJson(Files.readString(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read BERT config " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return ConfigJson.readFile(file, "BERT", BertConfig::fromJson);
     }
 
     /**
@@ -90,53 +82,22 @@ public record BertConfig(
      * @throws IllegalArgumentException if the JSON is malformed, a key is missing or a value is invalid
      */
     public static BertConfig fromJson(String json) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed BERT config JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("BERT config must be a JSON object");
-        }
-        String act = root.path("hidden_act").asText("gelu");
-        if (!"gelu".equals(act)) {
-            throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only \"gelu\")");
-        }
+        JsonNode root = ConfigJson.parseObject(json, "BERT");
+        ConfigJson.requireActivation(root, "gelu", "gelu");
         String pos = root.path("position_embedding_type").asText("absolute");
         if (!"absolute".equals(pos)) {
             throw new IllegalArgumentException("unsupported position_embedding_type '" + pos + "'");
         }
         return new BertConfig(
-                requiredInt(root, "vocab_size"),
-                requiredInt(root, "hidden_size"),
-                requiredInt(root, "num_hidden_layers"),
-                requiredInt(root, "num_attention_heads"),
-                requiredInt(root, "intermediate_size"),
+                ConfigJson.requiredInt(root, "vocab_size"),
+                ConfigJson.requiredInt(root, "hidden_size"),
+                ConfigJson.requiredInt(root, "num_hidden_layers"),
+                ConfigJson.requiredInt(root, "num_attention_heads"),
+                ConfigJson.requiredInt(root, "intermediate_size"),
                 root.path("max_position_embeddings").asInt(512),
                 root.path("type_vocab_size").asInt(2),
                 (float) root.path("layer_norm_eps").asDouble(1e-12),
                 (float) root.path("hidden_dropout_prob").asDouble(0.1),
                 (float) root.path("attention_probs_dropout_prob").asDouble(0.1));
-    }
-
-    private static int requiredInt(JsonNode root, String key) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.canConvertToInt()) {
-            throw new IllegalArgumentException("config key '" + key + "' is missing or not an integer");
-        }
-        return n.asInt();
-    }
-
-    private static void positive(String key, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(key + " must be > 0, got " + value);
-        }
-    }
-
-    private static void probability(String key, float value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(key + " must be in [0, 1), got " + value);
-        }
     }
 }

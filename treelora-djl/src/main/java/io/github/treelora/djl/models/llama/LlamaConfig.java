@@ -1,10 +1,8 @@
 package io.github.treelora.djl.models.llama;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import io.github.treelora.djl.models.ConfigJson;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -103,13 +101,7 @@ public record LlamaConfig(
      * @throws IllegalArgumentException if a required field is missing or a setting is unsupported
      */
     public static LlamaConfig fromFile(Path configJson) {
-        try {
-            return fromJson(Files.readString(configJson));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + configJson, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(configJson + ": " + e.getMessage(), e);
-        }
+        return ConfigJson.readFile(configJson, "LLaMA", LlamaConfig::fromJson);
     }
 
     /**
@@ -121,16 +113,8 @@ public record LlamaConfig(
      *     activation or rope type is unsupported
      */
     public static LlamaConfig fromJson(String json) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed config JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("config JSON is not an object");
-        }
-        String type = requiredText(root, "model_type");
+        JsonNode root = ConfigJson.parseObject(json, "LLaMA-family");
+        String type = ConfigJson.requiredText(root, "model_type");
         if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("mistral")) {
             throw new IllegalArgumentException(
                     "unsupported model_type '" + type + "' (supported: llama, qwen2, mistral)");
@@ -139,10 +123,10 @@ public record LlamaConfig(
         if (!act.equals("silu")) {
             throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only silu)");
         }
-        int hidden = requiredInt(root, "hidden_size");
-        int heads = requiredInt(root, "num_attention_heads");
-        int kvHeads = optionalInt(root, "num_key_value_heads", heads);
-        int headDim = optionalInt(root, "head_dim", hidden / heads);
+        int hidden = ConfigJson.requiredInt(root, "hidden_size");
+        int heads = ConfigJson.requiredInt(root, "num_attention_heads");
+        int kvHeads = ConfigJson.optionalInt(root, "num_key_value_heads", heads);
+        int headDim = ConfigJson.optionalInt(root, "head_dim", hidden / heads);
         if (!root.has("head_dim") || root.get("head_dim").isNull()) {
             if (hidden % heads != 0) {
                 throw new IllegalArgumentException("hidden_size (" + hidden
@@ -160,17 +144,17 @@ public record LlamaConfig(
         }
         return new LlamaConfig(
                 type,
-                requiredInt(root, "vocab_size"),
+                ConfigJson.requiredInt(root, "vocab_size"),
                 hidden,
-                requiredInt(root, "intermediate_size"),
-                requiredInt(root, "num_hidden_layers"),
+                ConfigJson.requiredInt(root, "intermediate_size"),
+                ConfigJson.requiredInt(root, "num_hidden_layers"),
                 heads,
                 kvHeads,
                 headDim,
                 root.path("rms_norm_eps").asDouble(1e-6),
                 root.path("rope_theta").asDouble(10000.0),
                 parseRopeScaling(root.get("rope_scaling")),
-                optionalInt(root, "max_position_embeddings", 2048),
+                ConfigJson.optionalInt(root, "max_position_embeddings", 2048),
                 root.path("tie_word_embeddings").asBoolean(false),
                 qwen || llamaBias,
                 llamaBias,
@@ -220,33 +204,6 @@ public record LlamaConfig(
         }
         return new RopeScaling(node.get("factor").asDouble(), node.get("low_freq_factor").asDouble(),
                 node.get("high_freq_factor").asDouble(), node.get("original_max_position_embeddings").asInt());
-    }
-
-    private static String requiredText(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        if (n == null || !n.isTextual()) {
-            throw new IllegalArgumentException("config lacks string field '" + field + "'");
-        }
-        return n.asText();
-    }
-
-    private static int requiredInt(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        if (n == null || !n.canConvertToInt()) {
-            throw new IllegalArgumentException("config lacks integer field '" + field + "'");
-        }
-        return n.asInt();
-    }
-
-    private static int optionalInt(JsonNode root, String field, int fallback) {
-        JsonNode n = root.get(field);
-        if (n == null || n.isNull()) {
-            return fallback;
-        }
-        if (!n.canConvertToInt()) {
-            throw new IllegalArgumentException("config field '" + field + "' is not an integer: " + n);
-        }
-        return n.asInt();
     }
 
     /**

@@ -1,10 +1,8 @@
 package io.github.treelora.djl.models.vit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import io.github.treelora.djl.models.ConfigJson;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -39,14 +37,14 @@ public record ViTConfig(
 
     /** Validates the values. */
     public ViTConfig {
-        positive("image_size", imageSize);
-        positive("patch_size", patchSize);
-        positive("num_channels", numChannels);
-        positive("hidden_size", hiddenSize);
-        positive("num_hidden_layers", numHiddenLayers);
-        positive("num_attention_heads", numAttentionHeads);
-        positive("intermediate_size", intermediateSize);
-        positive("num_labels", numLabels);
+        ConfigJson.requirePositive("image_size", imageSize);
+        ConfigJson.requirePositive("patch_size", patchSize);
+        ConfigJson.requirePositive("num_channels", numChannels);
+        ConfigJson.requirePositive("hidden_size", hiddenSize);
+        ConfigJson.requirePositive("num_hidden_layers", numHiddenLayers);
+        ConfigJson.requirePositive("num_attention_heads", numAttentionHeads);
+        ConfigJson.requirePositive("intermediate_size", intermediateSize);
+        ConfigJson.requirePositive("num_labels", numLabels);
         if (imageSize % patchSize != 0) {
             throw new IllegalArgumentException(
                     "image_size " + imageSize + " is not a multiple of patch_size " + patchSize);
@@ -58,8 +56,8 @@ public record ViTConfig(
         if (!(layerNormEps > 0)) {
             throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
         }
-        probability("hidden_dropout_prob", hiddenDropoutProb);
-        probability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        ConfigJson.requireProbability("hidden_dropout_prob", hiddenDropoutProb);
+        ConfigJson.requireProbability("attention_probs_dropout_prob", attentionProbsDropoutProb);
     }
 
     /**
@@ -142,13 +140,7 @@ public record ViTConfig(
      * @throws IllegalArgumentException if a required key is missing or a value is invalid (named in the message)
      */
     public static ViTConfig fromJson(Path file) {
-        try {
-            return fromJson(Files.readString(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read ViT config " + file, e);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
+        return ConfigJson.readFile(file, "ViT", ViTConfig::fromJson);
     }
 
     /**
@@ -161,19 +153,8 @@ public record ViTConfig(
      * @throws IllegalArgumentException if the JSON is malformed, a required key is missing or a value is invalid
      */
     public static ViTConfig fromJson(String json) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("malformed ViT config JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException("ViT config must be a JSON object");
-        }
-        String act = root.path("hidden_act").asText("gelu");
-        if (!"gelu".equals(act)) {
-            throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only \"gelu\")");
-        }
+        JsonNode root = ConfigJson.parseObject(json, "ViT");
+        ConfigJson.requireActivation(root, "gelu", "gelu");
         int labels;
         if (root.has("num_labels")) {
             labels = root.get("num_labels").asInt();
@@ -183,37 +164,17 @@ public record ViTConfig(
             labels = 2;
         }
         return new ViTConfig(
-                requiredInt(root, "image_size"),
-                requiredInt(root, "patch_size"),
+                ConfigJson.requiredInt(root, "image_size"),
+                ConfigJson.requiredInt(root, "patch_size"),
                 root.path("num_channels").asInt(3),
-                requiredInt(root, "hidden_size"),
-                requiredInt(root, "num_hidden_layers"),
-                requiredInt(root, "num_attention_heads"),
-                requiredInt(root, "intermediate_size"),
+                ConfigJson.requiredInt(root, "hidden_size"),
+                ConfigJson.requiredInt(root, "num_hidden_layers"),
+                ConfigJson.requiredInt(root, "num_attention_heads"),
+                ConfigJson.requiredInt(root, "intermediate_size"),
                 (float) root.path("layer_norm_eps").asDouble(1e-12),
                 labels,
                 root.path("qkv_bias").asBoolean(true),
                 (float) root.path("hidden_dropout_prob").asDouble(0.0),
                 (float) root.path("attention_probs_dropout_prob").asDouble(0.0));
-    }
-
-    static int requiredInt(JsonNode root, String key) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.canConvertToInt()) {
-            throw new IllegalArgumentException("config key '" + key + "' is missing or not an integer");
-        }
-        return n.asInt();
-    }
-
-    private static void positive(String key, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(key + " must be > 0, got " + value);
-        }
-    }
-
-    private static void probability(String key, float value) {
-        if (!(value >= 0 && value < 1)) {
-            throw new IllegalArgumentException(key + " must be in [0, 1), got " + value);
-        }
     }
 }
