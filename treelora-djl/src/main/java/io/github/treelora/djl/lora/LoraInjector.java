@@ -272,9 +272,7 @@ public final class LoraInjector {
             }
         }
         String last = target.contains(".") ? target.substring(target.lastIndexOf('.') + 1) : target;
-        List<String> closest = linearNames.stream()
-                .sorted(Comparator.comparingInt((String n) -> editDistance(last, n)).thenComparing(n -> n))
-                .limit(8).collect(Collectors.toList());
+        List<String> closest = closest(last, linearNames, 8);
         if (linearPaths.isEmpty()) {
             sb.append("; the model has no linear layers (modules: ")
                     .append(modules.stream().limit(10).map(ModuleTree.Module::path).collect(Collectors.toList()))
@@ -285,6 +283,16 @@ public final class LoraInjector {
                     .append(" (").append(linearPaths.size()).append(" in all)");
         }
         return sb.toString();
+    }
+
+    /**
+     * The {@code limit} candidates closest to {@code name} by case-insensitive edit distance (ties by name), for
+     * "did you mean" hints in error messages.
+     */
+    static List<String> closest(String name, java.util.Collection<String> candidates, int limit) {
+        return candidates.stream().distinct()
+                .sorted(Comparator.comparingInt((String n) -> editDistance(name, n)).thenComparing(n -> n))
+                .limit(limit).collect(Collectors.toList());
     }
 
     private static int editDistance(String a, String b) {

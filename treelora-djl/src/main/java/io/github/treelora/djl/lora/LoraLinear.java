@@ -507,6 +507,28 @@ public class LoraLinear extends Linear {
     }
 
     /**
+     * This layer's parameters under state-dict names relative to its module path, the names that
+     * {@link LoraStateDict} uses: the base layer's weight and bias as {@code weight} and {@code bias} (the names
+     * they had before the layer was wrapped, so a base checkpoint loads whether or not LoRA is injected), then
+     * for each adapter, in the order added, {@code lora_A.<adapter>.weight} and {@code lora_B.<adapter>.weight}
+     * (PEFT's in-memory names).
+     *
+     * @return an ordered, unmodifiable map
+     */
+    public Map<String, Parameter> stateDictParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        out.put("weight", baseWeight);
+        if (baseBias != null) {
+            out.put("bias", baseBias);
+        }
+        adapters.forEach((name, ad) -> {
+            out.put(paramNameA(name) + ".weight", ad.a);
+            out.put(paramNameB(name) + ".weight", ad.b);
+        });
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
      * Input features.
      *
      * @return in

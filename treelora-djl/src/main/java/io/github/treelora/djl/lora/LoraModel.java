@@ -2,6 +2,8 @@ package io.github.treelora.djl.lora;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -66,6 +68,31 @@ public final class LoraModel {
         List<String> paths = LoraInjector.inject(root, name, config);
         configs.put(name, config);
         return paths;
+    }
+
+    /**
+     * Saves an adapter in the Hugging Face PEFT layout ({@code adapter_config.json} and
+     * {@code adapter_model.safetensors}); see {@link PeftAdapterIO#save(LoraModel, String, Path)}.
+     *
+     * @param name an existing adapter
+     * @param dir the adapter directory
+     * @throws IOException if writing fails
+     */
+    public void saveAdapter(String name, Path dir) throws IOException {
+        PeftAdapterIO.save(this, name, dir);
+    }
+
+    /**
+     * Loads a PEFT adapter directory as adapter {@code name}, creating it from the file's configuration if the
+     * model lacks it; all-or-nothing, see {@link PeftAdapterIO#load(LoraModel, Path, String)}.
+     *
+     * @param dir the adapter directory
+     * @param name the adapter's name in this model
+     * @return the adapter's module paths in layer order
+     * @throws IOException if a file is missing, corrupted or unreadable
+     */
+    public List<String> loadAdapter(Path dir, String name) throws IOException {
+        return PeftAdapterIO.load(this, dir, name);
     }
 
     /**

@@ -1,0 +1,146 @@
+package io.github.treelora.djl.lora;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import io.github.treelora.io.SafetensorsFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Parameters by state-dict name in models with LoRA layers, and saving/loading the base weights by name.
+ *
+ * <p>Names are module paths joined with dots plus the parameter's own name, as in Hugging Face / PyTorch
+ * state dicts: children of a {@link ModuleContainer} are named by {@link ModuleContainer#namedModules()},
+ * children of other blocks by DJL's child names; a parameter is reported once, under the first path that
+ * reaches it. The walk sees through {@link LoraLinear} ({@link LoraLinear#stateDictParameters()}): the wrapped
+ * layer's weight and bias keep their un-injected names ({@code ...attention.query.weight},
+ * {@code ...attention.query.bias}) and adapter parameters get PEFT's names
+ * ({@code ...attention.query.lora_A.<adapter>.weight}). For a model without LoRA layers the names are exactly
+ * those of {@code io.github.treelora.djl.models.StateDict.parameters}, which can delegate to
+ * {@link #parameters(Block)}.
+ *
+ * <p>Never use DJL's {@code Block.saveParameters} for models with adapters: it is a positional stream that no
+ * longer matches once a layer is wrapped.
+ */
+public final class LoraStateDict {
+
+    private LoraStateDict() {
+    }
+
+    /**
+     * All parameters of {@code root} by state-dict name, in forward order, adapters included.
+     *
+     * @param root the model
+     * @return an unmodifiable name-to-parameter map
+     */
+    public static Map<String, Parameter> parameters(Block root) {
+        return collect(root, true);
+    }
+
+    /**
+     * The base model's parameters by state-dict name: {@link #parameters(Block)} without adapter parameters,
+     * so the same names as the model had before LoRA was injected.
+     *
+     * @param root the model
+     * @return an unmodifiable name-to-parameter map, in forward order
+     */
+    public static Map<String, Parameter> baseParameters(Block root) {
+        return collect(root, false);
+    }
+
+    /**
+     * Saves the base weights ({@link #baseParameters(Block)}) as a float32 safetensors file, atomically.
+     *
+     * @param root an initialised model with float32 parameters
+     * @param file the target file (replaced if it exists)
+     * @throws IllegalStateException if adapters are merged into base weights (the file would not hold the base
+     *     model)
+     * @throws IllegalArgumentException if a parameter is not initialised or not float32
+     * @throws IOException if writing fails; an existing file is then unchanged
+     */
+    public static void saveBase(Block root, Path file) throws IOException {
+        requireUnmerged(root);
+        NamedTensorFiles.write(baseParameters(root), Map.of("format", "pt"), file);
+    }
+
+    /**
+     * Loads the base weights by name from a safetensors file (such as one written by {@link #saveBase} or a
+     * Hugging Face {@code model.safetensors}), strictly and all-or-nothing: every base parameter must be in the
+     * file with the same shape and a floating-point dtype, the file must hold nothing else, and every value must
+     * be finite. All checks and reads happen before the first parameter is overwritten (in place: parameters
+     * keep their identity, so trainers and adapters stay attached). Adapter parameters are not touched.
+     *
+     * @param root an initialised model with float32 parameters, with or without LoRA layers
+     * @param file the safetensors file
+     * @throws IllegalStateException if adapters are merged into base weights
+     * @throws IllegalArgumentException listing missing and unexpected keys, shape or dtype mismatches, or the
+     *     first non-finite value; the model is then unchanged
+     * @throws io.github.treelora.io.SafetensorsFormatException if the file is corrupted or truncated
+     * @throws IOException if the file cannot be read
+     */
+    public static void loadBase(Block root, Path file) throws IOException {
+        requireUnmerged(root);
+        Map<String, Parameter> params = baseParameters(root);
+        NamedTensorFiles.requireFloat32(params);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        params.forEach((n, p) -> shapes.put(n, p.getArray().getShape().getShape()));
+        Map<String, float[]> values;
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            values = NamedTensorFiles.readChecked(f, shapes, "base weights", null);
+        }
+        values.forEach((n, v) -> params.get(n).getArray().set(v));
+    }
+
+    private static void requireUnmerged(Block root) {
+        for (ModuleTree.Module m : ModuleTree.modules(root)) {
+            if (m.block() instanceof LoraLinear && ((LoraLinear) m.block()).isMerged()) {
+                throw new IllegalStateException("adapters are merged into the base weight of " + m.path()
+                        + ": unmerge first");
+            }
+        }
+    }
+
+    private static Map<String, Parameter> collect(Block root, boolean withAdapters) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        walk("", root, out, Collections.newSetFromMap(new IdentityHashMap<>()), withAdapters);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static void walk(String prefix, Block block, Map<String, Parameter> out, Set<Parameter> seen,
+            boolean withAdapters) {
+        if (block instanceof LoraLinear) {
+            LoraLinear lora = (LoraLinear) block;
+            // Adapter parameters are marked seen even when skipped, so no other path can report them.
+            Parameter w = lora.getBaseWeight();
+            Parameter b = lora.getBaseBias();
+            for (Map.Entry<String, Parameter> e : lora.stateDictParameters().entrySet()) {
+                Parameter p = e.getValue();
+                boolean isBase = p == w || p == b;
+                if (seen.add(p) && (isBase || withAdapters)) {
+                    out.put(prefix + e.getKey(), p);
+                }
+            }
+            return;
+        }
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            if (seen.add(p.getValue())) {
+                out.put(prefix + p.getKey(), p.getValue());
+            }
+        }
+        if (block instanceof ModuleContainer) {
+            for (Map.Entry<String, Block> child : ((ModuleContainer) block).namedModules().entrySet()) {
+                walk(prefix + child.getKey() + ".", child.getValue(), out, seen, withAdapters);
+            }
+        } else {
+            for (Pair<String, Block> child : block.getChildren()) {
+                walk(prefix + child.getKey() + ".", child.getValue(), out, seen, withAdapters);
+            }
+        }
+    }
+}
