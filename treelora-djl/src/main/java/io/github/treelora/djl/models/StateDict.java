@@ -37,26 +37,9 @@ public final class StateDict {
      * @return an unmodifiable name-to-parameter map
      */
     public static Map<String, Parameter> parameters(Block root) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        walk("", root, out, Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
-        return Collections.unmodifiableMap(out);
-    }
-
-    private static void walk(String prefix, Block block, Map<String, Parameter> out, java.util.Set<Parameter> seen) {
-        for (Pair<String, Parameter> p : block.getDirectParameters()) {
-            if (seen.add(p.getValue())) {
-                out.put(prefix + p.getKey(), p.getValue());
-            }
-        }
-        if (block instanceof ModuleContainer container) {
-            for (Map.Entry<String, Block> child : container.namedModules().entrySet()) {
-                walk(prefix + child.getKey() + ".", child.getValue(), out, seen);
-            }
-        } else {
-            for (Pair<String, Block> child : block.getChildren()) {
-                walk(prefix + child.getKey() + ".", child.getValue(), out, seen);
-            }
-        }
+        // One naming walk for the whole project: it sees through LoRA layers, so base weights keep their
+        // Hugging Face names after adapters are injected.
+        return io.github.treelora.djl.lora.LoraStateDict.parameters(root);
     }
 
     /**
