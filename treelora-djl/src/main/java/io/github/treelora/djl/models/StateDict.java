@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import io.github.treelora.djl.lora.ModuleContainer;
 import java.util.ArrayList;
 import java.util.Arrays;
