@@ -1,5 +1,6 @@
 package io.github.treelora.examples;
 
+import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, PretrainBackboneCommand.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override
