@@ -13,19 +13,15 @@ import io.github.treelora.memory.MemorySlot;
 import io.github.treelora.vector.VectorOps;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Saves and loads the whole core state of a {@link TreeLora} (configuration, stored task vectors, the
@@ -70,17 +66,7 @@ public final class TreeLoraState {
      * @throws IOException on write failure (the previous state, if any, is left in place)
      */
     public static <V> void save(TreeLora<V> treeLora, Path dir) throws IOException {
-        Path target = dir.toAbsolutePath();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectory(tmp);
-        try {
-            writeInto(treeLora, tmp);
-            swapIn(tmp, target);
-        } finally {
-            deleteRecursively(tmp);
-        }
+        AtomicDirectory.replace(dir, tmp -> writeInto(treeLora, tmp));
     }
 
     /**
@@ -248,48 +234,6 @@ public final class TreeLoraState {
         w.write(vectors);
         root.put("vectorsSha256", sha256(vectors));
         Files.writeString(dir.resolve(STATE_JSON), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-    }
-
-    /** Replaces {@code target} by the complete directory {@code fresh}; the old one is removed last. */
-    private static void swapIn(Path fresh, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
-            move(target, old);
-        }
-        try {
-            move(fresh, target);
-        } catch (IOException e) {
-            if (old != null) {
-                move(old, target);
-            }
-            throw e;
-        }
-        if (old != null) {
-            deleteRecursively(old);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        if (Files.isDirectory(p)) {
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
-                for (Path c : children) {
-                    deleteRecursively(c);
-                }
-            }
-        }
-        Files.delete(p);
     }
 
     static String sha256(Path file) throws IOException {

@@ -58,6 +58,7 @@ public class LoraLinear extends Linear {
     private final List<String> active = new ArrayList<>();
     private final List<String> merged = new ArrayList<>();
     private boolean enabled = true;
+    private LoraInputObserver inputObserver;
 
     /** One adapter's parameters and hyper-parameters. */
     private static final class Adapter {
@@ -557,10 +558,32 @@ public class LoraLinear extends Linear {
         return dtype == DataType.FLOAT32 ? s : s.toType(dtype, false);
     }
 
+    /**
+     * Registers an observer of this layer's inputs (one at a time; it replaces any previous one).
+     *
+     * @param observer the observer, or {@code null} to remove it
+     */
+    public void setInputObserver(LoraInputObserver observer) {
+        this.inputObserver = observer;
+    }
+
+    /**
+     * The registered input observer.
+     *
+     * @return the observer, or {@code null}
+     */
+    public LoraInputObserver getInputObserver() {
+        return inputObserver;
+    }
+
     /** {@inheritDoc} */
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
+        LoraInputObserver observer = inputObserver;
+        if (observer != null) {
+            observer.onInput(this, inputs.singletonOrThrow(), training);
+        }
         NDList baseOut = base.forward(parameterStore, inputs, training, params);
         if (!enabled || active.size() == merged.size()) {
             return baseOut;
