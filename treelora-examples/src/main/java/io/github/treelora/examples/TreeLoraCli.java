@@ -1,6 +1,7 @@
 package io.github.treelora.examples;
 
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
+import io.github.treelora.examples.splitmnist.SplitMnistCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {InspectCommand.class, PretrainBackboneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, PretrainBackboneCommand.class, SplitMnistCommand.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override

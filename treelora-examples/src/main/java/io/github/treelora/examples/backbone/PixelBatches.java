@@ -29,11 +29,22 @@ public final class PixelBatches {
      * @return a {@code [indices.length, 1, height, width]} float32 array
      */
     public static NDArray pixels(ImageDataset data, int[] indices, NDManager manager) {
+        return manager.create(normalized(data, indices), new Shape(indices.length, 1, data.height(), data.width()));
+    }
+
+    /**
+     * The normalised pixels of the given images, on the host.
+     *
+     * @param data the images
+     * @param indices which images, in order
+     * @return {@code indices.length * height * width} floats, image after image, row-major
+     */
+    public static float[] normalized(ImageDataset data, int[] indices) {
         float[] x = data.toFloatArray(indices);
         for (int i = 0; i < x.length; i++) {
             x[i] = (x[i] - MEAN) / STD;
         }
-        return manager.create(x, new Shape(indices.length, 1, data.height(), data.width()));
+        return x;
     }
 
     /**
