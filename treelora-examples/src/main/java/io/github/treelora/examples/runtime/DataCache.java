@@ -43,8 +43,22 @@ public final class DataCache {
             return loader.load();
         } catch (MissingDatasetException e) {
             out.println("Data missing (" + e.getMessage() + ")");
-            fetch(cache, out);
-            return loader.load();
+            IOException fetchFailure = null;
+            try {
+                fetch(cache, out);
+            } catch (IOException f) {
+                // The script fetches several datasets; the one needed here may have arrived before it failed.
+                fetchFailure = f;
+            }
+            try {
+                return loader.load();
+            } catch (MissingDatasetException still) {
+                if (fetchFailure != null) {
+                    still.addSuppressed(fetchFailure);
+                    throw new MissingDatasetException(fetchFailure.getMessage() + " Still missing: " + still.getMessage());
+                }
+                throw still;
+            }
         }
     }
 
