@@ -234,6 +234,25 @@ public final class TreeLora<V> {
     }
 
     /**
+     * The selector's random generator state, also between tasks (where {@link #progress()} holds no selector
+     * statistics).
+     *
+     * @return generator state (0 for the deterministic PAPER selector)
+     */
+    public long selectorRandomState() {
+        return selector.randomState();
+    }
+
+    /**
+     * Restores the selector's random generator state saved with {@link #selectorRandomState()}.
+     *
+     * @param state the saved state
+     */
+    public void restoreSelectorRandomState(long state) {
+        selector.setRandomState(state);
+    }
+
+    /**
      * The current task's running means (live; do not modify).
      *
      * @return one vector per layer, empty before the first step of the task

@@ -132,6 +132,16 @@ public final class ReferenceSelector implements TaskSelector {
     }
 
     @Override
+    public long randomState() {
+        return random.state();
+    }
+
+    @Override
+    public void setRandomState(long state) {
+        random.setState(state);
+    }
+
+    @Override
     public SelectorPolicy policy() {
         return SelectorPolicy.REFERENCE;
     }

@@ -57,6 +57,24 @@ public interface TaskSelector {
     void restore(SelectorState state);
 
     /**
+     * The state of the selector's random generator, valid between tasks too (a between-task save must keep it,
+     * or a resumed run draws other numbers than an uninterrupted one).
+     *
+     * @return the generator state; 0 for a deterministic selector
+     */
+    default long randomState() {
+        return 0L;
+    }
+
+    /**
+     * Sets the random generator's state (see {@link #randomState()}); ignored by deterministic selectors.
+     *
+     * @param state a value returned by {@link #randomState()}
+     */
+    default void setRandomState(long state) {
+    }
+
+    /**
      * The policy this selector implements.
      *
      * @return policy

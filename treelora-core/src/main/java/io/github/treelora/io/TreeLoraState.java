@@ -160,6 +160,10 @@ public final class TreeLoraState {
                     field(progressJson, "stepsPerEpoch", jsonFile).asInt(), accumulated, selector);
             TreeLora<V> restored = new TreeLora<>(config, ops, layers);
             restored.restore(slots, progress, currentMeans);
+            if (selector == null && progressJson.has("selectorRandomState")) {
+                // Between tasks: no statistics are saved, but the generator has advanced.
+                restored.restoreSelectorRandomState(progressJson.get("selectorRandomState").asLong());
+            }
             if (restored.tree() != null && root.has("tree")) {
                 require(restored.tree().toJson().equals(root.get("tree")), jsonFile,
                         "the tree rebuilt from the stored vectors differs from the saved tree");
@@ -212,6 +216,7 @@ public final class TreeLoraState {
             }
         }
         SelectorState sel = p.selector();
+        progress.put("selectorRandomState", tl.selectorRandomState());
         progress.put("hasSelector", sel != null);
         if (sel != null) {
             int arms = sel.pulls().length;

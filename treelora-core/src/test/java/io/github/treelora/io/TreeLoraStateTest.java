@@ -102,6 +102,36 @@ class TreeLoraStateTest {
     }
 
     @Test
+    void stateSavedBetweenTasksContinuesIdenticallyIncludingTheReferenceRandomDraws() throws IOException {
+        Random r = new Random(4);
+        TreeLoraConfig config = TreeLoraConfig.of(Preset.REFERENCE).toBuilder().seed(9).build();
+        TreeLora<float[]> original = new TreeLora<>(config, OPS, LAYERS);
+        for (int task = 0; task < 3; task++) {
+            original.startTask(task);
+            original.startEpoch(20);
+            for (int s = 0; s < 20; s++) {
+                original.step(random(r), random(r), 1.0);
+            }
+            original.finishTask();
+        }
+        TreeLoraState.save(original, dir.resolve("between"));
+        TreeLora<float[]> loaded = TreeLoraState.load(dir.resolve("between"), OPS);
+        assertEquals(original.selectorRandomState(), loaded.selectorRandomState());
+        original.startTask(3);
+        loaded.startTask(3);
+        original.startEpoch(30);
+        loaded.startEpoch(30);
+        for (int s = 0; s < 30; s++) {
+            List<float[]> g = random(r);
+            List<float[]> v = random(r);
+            List<float[]> g2 = new ArrayList<>();
+            g.forEach(x -> g2.add(x.clone()));
+            assertArrayEquals(original.step(g, v, 1.0).selectedTasks(), loaded.step(g2, v, 1.0).selectedTasks(),
+                    "selection at step " + s);
+        }
+    }
+
+    @Test
     void savingReplacesAnExistingStateAndLeavesNoTemporaryFiles() throws IOException {
         Path target = dir.resolve("state");
         TreeLoraState.save(midRun(Preset.PAPER, new Random(1)), target);

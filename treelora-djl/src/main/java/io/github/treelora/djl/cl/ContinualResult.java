@@ -56,10 +56,35 @@ public record ContinualResult(String strategy, Map<String, Object> strategySetti
      * @param samples training samples seen (over all epochs)
      * @param trainSeconds wall time of training (without evaluation and checkpointing)
      * @param samplesPerSecond training throughput
-     * @param finalLoss mean total loss of the last epoch
+     * @param epochLosses mean total loss of each epoch
      */
     public record TaskStats(int id, String name, int epochs, long steps, long samples, double trainSeconds,
-            double samplesPerSecond, double finalLoss) {
+            double samplesPerSecond, List<Double> epochLosses) {
+
+        /**
+         * Copies the losses.
+         *
+         * @param id task id
+         * @param name task name
+         * @param epochs epochs trained
+         * @param steps optimizer steps
+         * @param samples samples seen
+         * @param trainSeconds training wall time
+         * @param samplesPerSecond throughput
+         * @param epochLosses mean loss per epoch
+         */
+        public TaskStats {
+            epochLosses = List.copyOf(epochLosses);
+        }
+
+        /**
+         * The mean loss of the last epoch.
+         *
+         * @return loss, NaN if no epoch ran
+         */
+        public double finalLoss() {
+            return epochLosses.isEmpty() ? Double.NaN : epochLosses.get(epochLosses.size() - 1);
+        }
     }
 
     /**

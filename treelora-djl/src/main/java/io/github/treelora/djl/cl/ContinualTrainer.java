@@ -315,7 +315,7 @@ public final class ContinualTrainer {
             long t0 = System.nanoTime();
             long samples = 0;
             long stepCount = 0;
-            double epochLoss = Double.NaN;
+            List<Double> epochLosses = new ArrayList<>();
             try (NDManager taskManager = run.newSubManager()) {
                 NDArray mask = mask(taskManager, task.classes());
                 for (int epoch = 0; epoch < epochs; epoch++) {
@@ -351,8 +351,8 @@ public final class ContinualTrainer {
                                 strategy.name(), k + 1, tasks.size(), epoch + 1, epochs, s + 1, steps, loss,
                                 samples / Math.max(secs, 1e-9)));
                     }
-                    epochLoss = lossSum / steps;
-                    LOG.debug("{}: task {} epoch {} mean loss {}", strategy.name(), k, epoch, epochLoss);
+                    epochLosses.add(lossSum / steps);
+                    LOG.debug("{}: task {} epoch {} mean loss {}", strategy.name(), k, epoch, lossSum / steps);
                 }
             } finally {
                 progress.finish();
@@ -360,10 +360,10 @@ public final class ContinualTrainer {
             double seconds = (System.nanoTime() - t0) / 1e9;
             strategy.afterTask(task, k);
             stats.add(new ContinualResult.TaskStats(task.id(), task.name(), epochs, stepCount, samples, seconds,
-                    samples / Math.max(seconds, 1e-9), epochLoss));
+                    samples / Math.max(seconds, 1e-9), epochLosses));
             LOG.info("{}: task {} '{}' trained in {} s ({} samples/s), last-epoch loss {}", strategy.name(), k,
                     task.name(), String.format("%.2f", seconds), String.format("%.1f", samples / seconds),
-                    String.format("%.4f", epochLoss));
+                    String.format("%.4f", epochLosses.get(epochLosses.size() - 1)));
         }
 
         void evaluateAfter(int j) {

@@ -7,6 +7,9 @@ import io.github.treelora.StepReport;
 import io.github.treelora.TreeLora;
 import io.github.treelora.TreeLoraConfig;
 import io.github.treelora.djl.lora.LoraModel;
+import io.github.treelora.io.TreeLoraState;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +68,47 @@ public final class TreeLoraHook implements AutoCloseable {
         this.adapter = adapter;
         this.ops = new NDArrayVectorOps(manager);
         this.core = new TreeLora<>(config, ops, loraA.size());
+    }
+
+    private TreeLoraHook(LoraModel model, String adapter, TreeLora<NDArray> core, NDArrayVectorOps ops,
+            NDManager manager) {
+        this.model = model;
+        this.manager = manager;
+        this.loraA = resolve(model, adapter);
+        this.adapter = adapter;
+        this.ops = ops;
+        this.core = core;
+        if (core.numLayers() != loraA.size()) {
+            throw new IllegalArgumentException("the saved TreeLoRA state has " + core.numLayers()
+                    + " layers, adapter '" + adapter + "' adapts " + loraA.size() + " modules");
+        }
+    }
+
+    /**
+     * A hook whose core state (task vectors, tree, bandit statistics, counters) is read from a directory written
+     * by {@link TreeLoraState#save} with {@code hook.core()}.
+     *
+     * @param model the model with LoRA adapters
+     * @param adapter the adapter to track
+     * @param stateDir the saved state
+     * @param manager a manager on the model's device
+     * @return the restored hook
+     * @throws IOException if the state is missing, corrupted, or has another number of layers than the adapter
+     */
+    public static TreeLoraHook restore(LoraModel model, String adapter, Path stateDir, NDManager manager)
+            throws IOException {
+        Objects.requireNonNull(model, "model");
+        NDArrayVectorOps ops = new NDArrayVectorOps(manager);
+        try {
+            TreeLora<NDArray> core = TreeLoraState.load(stateDir, ops);
+            return new TreeLoraHook(model, adapter, core, ops, manager);
+        } catch (IOException | RuntimeException e) {
+            ops.close();
+            if (e instanceof IllegalArgumentException) {
+                throw new IOException(stateDir + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     /**

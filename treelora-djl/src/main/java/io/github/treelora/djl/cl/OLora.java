@@ -1,0 +1,187 @@
+package io.github.treelora.djl.cl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.djl.lora.LoraLinear;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * O-LoRA (Wang et al., 2023; spec section 4): a new adapter {@code task<k>} per task; older adapters are
+ * frozen and stay active. While task k trains, the loss gets
+ * <pre>
+ * lambda1 * sum_layers sum_{i &lt; k} || A_k A_i^T ||_1  +  lambda2 * sum_layers (||A_k||_F^2 + ||B_k||_F^2)
+ * </pre>
+ * ({@code ||.||_1}: sum of absolute entries): the first term pushes the rows of the new down-projection to be
+ * orthogonal to the old ones, so the new update lives in a subspace the old tasks do not use. Defaults follow
+ * the O-LoRA paper's setting: {@code lambda1 = 0.5}, {@code lambda2 = 0}.
+ *
+ * <p>Implementation: per task the old A matrices of each layer are stacked once into a detached
+ * {@code [sum r_i, in]} array, so the penalty costs one matmul per layer and step. The new A enters the graph
+ * through a product with a step-owned array of ones, so every intermediate belongs to the step's manager.
+ */
+public final class OLora implements ContinualStrategy {
+
+    /** Default weight of the orthogonality term. */
+    public static final double DEFAULT_LAMBDA1 = 0.5;
+    /** Default weight of the L2 term. */
+    public static final double DEFAULT_LAMBDA2 = 0.0;
+
+    private final LoraConfig lora;
+    private final double lambda1;
+    private final double lambda2;
+    private StrategyContext context;
+    private final List<String> adapters = new ArrayList<>();
+    private NDManager taskManager;
+    /** Per layer of the current adapter: its A, B and the stacked old A's transposed ({@code [in, sum r]}). */
+    private final List<Parameter> currentA = new ArrayList<>();
+    private final List<Parameter> currentB = new ArrayList<>();
+    private final List<NDArray> oldAT = new ArrayList<>();
+
+    /**
+     * O-LoRA with the default weights.
+     *
+     * @param lora adapter targets, rank and alpha (every task's adapter uses it)
+     */
+    public OLora(LoraConfig lora) {
+        this(lora, DEFAULT_LAMBDA1, DEFAULT_LAMBDA2);
+    }
+
+    /**
+     * O-LoRA.
+     *
+     * @param lora adapter targets, rank and alpha
+     * @param lambda1 orthogonality weight, finite and &gt;= 0
+     * @param lambda2 L2 weight, finite and &gt;= 0
+     */
+    public OLora(LoraConfig lora, double lambda1, double lambda2) {
+        this.lora = Objects.requireNonNull(lora, "lora");
+        if (!(lambda1 >= 0) || Double.isInfinite(lambda1) || !(lambda2 >= 0) || Double.isInfinite(lambda2)) {
+            throw new IllegalArgumentException("O-LoRA lambdas must be finite and >= 0, got lambda1 " + lambda1
+                    + ", lambda2 " + lambda2);
+        }
+        this.lambda1 = lambda1;
+        this.lambda2 = lambda2;
+    }
+
+    @Override
+    public String name() {
+        return "O-LoRA";
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lora", lora.toString());
+        m.put("lambda1", lambda1);
+        m.put("lambda2", lambda2);
+        return m;
+    }
+
+    @Override
+    public void attach(StrategyContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void beforeTask(ContinualTask task, int index) {
+        String name = "task" + index;
+        for (String old : adapters) {
+            context.lora().freezeAdapter(old);
+        }
+        context.lora().addAdapter(name, lora);
+        closeTaskArrays();
+        taskManager = context.manager().newSubManager();
+        for (Map.Entry<String, LoraLinear> e : context.lora().layersOf(name).entrySet()) {
+            LoraLinear layer = e.getValue();
+            currentA.add(layer.getLoraA(name));
+            currentB.add(layer.getLoraB(name));
+            NDList olds = new NDList();
+            for (String old : adapters) {
+                if (layer.hasAdapter(old)) {
+                    NDArray a = layer.getLoraA(old).getArray().stopGradient();
+                    a.attach(taskManager);
+                    olds.add(a);
+                }
+            }
+            oldAT.add(olds.isEmpty() ? null : NDArrays.concat(olds, 0).transpose());
+        }
+        adapters.add(name);
+    }
+
+    @Override
+    public NDArray lossTerm(NDManager step) {
+        boolean orth = lambda1 > 0 && oldAT.stream().anyMatch(Objects::nonNull);
+        if (!orth && lambda2 == 0) {
+            return null;
+        }
+        NDArray one = step.ones(new ai.djl.ndarray.types.Shape());
+        NDArray orthSum = step.zeros(new ai.djl.ndarray.types.Shape());
+        NDArray l2Sum = step.zeros(new ai.djl.ndarray.types.Shape());
+        for (int l = 0; l < currentA.size(); l++) {
+            // one * A: the product (and everything computed from it) belongs to the step's manager.
+            NDArray a = one.mul(currentA.get(l).getArray());
+            if (orth && oldAT.get(l) != null) {
+                orthSum = orthSum.add(a.matMul(oldAT.get(l)).abs().sum());
+            }
+            if (lambda2 > 0) {
+                NDArray b = one.mul(currentB.get(l).getArray());
+                l2Sum = l2Sum.add(a.square().sum()).add(b.square().sum());
+            }
+        }
+        NDArray term = orthSum.mul(step.create((float) lambda1));
+        return lambda2 > 0 ? term.add(l2Sum.mul(step.create((float) lambda2))) : term;
+    }
+
+    @Override
+    public void afterTask(ContinualTask task, int index) {
+        context.lora().freezeAdapter("task" + index);
+        closeTaskArrays();
+    }
+
+    @Override
+    public void saveState(Path dir) throws IOException {
+        Files.write(dir.resolve("olora-adapters.txt"), adapters);
+    }
+
+    @Override
+    public void loadState(Path dir, List<ContinualTask> finished) throws IOException {
+        List<String> names = Files.readAllLines(dir.resolve("olora-adapters.txt"));
+        if (names.size() != finished.size()) {
+            throw new IOException(dir + ": O-LoRA state lists " + names.size() + " adapters for "
+                    + finished.size() + " finished tasks");
+        }
+        for (String n : names) {
+            if (!context.lora().adapterNames().contains(n)) {
+                throw new IOException(dir + ": adapter " + n + " is not in the restored model");
+            }
+        }
+        adapters.clear();
+        adapters.addAll(names);
+    }
+
+    @Override
+    public void close() {
+        closeTaskArrays();
+    }
+
+    private void closeTaskArrays() {
+        currentA.clear();
+        currentB.clear();
+        oldAT.clear();
+        if (taskManager != null) {
+            taskManager.close();
+            taskManager = null;
+        }
+    }
+}
