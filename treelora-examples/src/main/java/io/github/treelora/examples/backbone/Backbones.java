@@ -3,7 +3,6 @@ package io.github.treelora.examples.backbone;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.treelora.djl.models.HostTensor;
 import io.github.treelora.djl.models.StateDict;
@@ -138,25 +137,51 @@ public final class Backbones {
      * @throws IllegalArgumentException if the config is invalid or a weight is missing or misshaped (named)
      */
     public static ViTModel loadBackbone(Path dir, NDManager manager) throws IOException {
-        Path configFile = dir.resolve("config.json");
-        Path weights = dir.resolve("model.safetensors");
-        for (Path p : List.of(configFile, weights)) {
-            if (!Files.isRegularFile(p)) {
-                throw new IOException("backbone file " + p + " is missing");
-            }
-        }
-        ViTModel model = new ViTModel(ViTConfig.fromJson(configFile));
-        Map<String, HostTensor> tensors = new LinkedHashMap<>();
-        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
-            for (TensorInfo t : file.tensors()) {
-                if (t.name().startsWith("vit.")) {
-                    tensors.put(t.name().substring(4), new HostTensor(t.shape(), file.readFloats(t.name())));
-                }
-            }
-        }
+        ViTModel model = new ViTModel(ViTConfig.fromJson(requireFile(dir, "config.json")));
+        Map<String, HostTensor> tensors = readTensors(dir, "vit.");
         model.initialize(manager, DataType.FLOAT32, model.inputShape());
         StateDict.load(model, TensorSource.of(tensors));
         return model;
+    }
+
+    /**
+     * Loads the whole pretraining classifier (backbone and 10-class head) of a backbone directory, strictly.
+     *
+     * @param dir a directory written by {@link #save}
+     * @param manager the manager that will own the parameters
+     * @return the initialized classifier
+     * @throws IOException if a file is missing or unreadable
+     * @throws IllegalArgumentException if the config is invalid or a weight is missing or misshaped (named)
+     */
+    public static ViTForImageClassification loadClassifier(Path dir, NDManager manager) throws IOException {
+        ViTForImageClassification model = new ViTForImageClassification(
+                ViTConfig.fromJson(requireFile(dir, "config.json")));
+        Map<String, HostTensor> tensors = readTensors(dir, "");
+        model.initialize(manager, DataType.FLOAT32, model.inputShape());
+        StateDict.load(model, TensorSource.of(tensors));
+        return model;
+    }
+
+    /** The tensors of {@code dir/model.safetensors} whose names start with {@code prefix}, prefix removed. */
+    private static Map<String, HostTensor> readTensors(Path dir, String prefix) throws IOException {
+        Map<String, HostTensor> tensors = new LinkedHashMap<>();
+        try (SafetensorsFile file = SafetensorsFile.open(requireFile(dir, "model.safetensors"))) {
+            for (TensorInfo t : file.tensors()) {
+                if (t.name().startsWith(prefix)) {
+                    tensors.put(t.name().substring(prefix.length()),
+                            new HostTensor(t.shape(), file.readFloats(t.name())));
+                }
+            }
+        }
+        return tensors;
+    }
+
+    private static Path requireFile(Path dir, String name) throws IOException {
+        Path p = dir.resolve(name);
+        if (!Files.isRegularFile(p)) {
+            throw new IOException("backbone file " + p + " is missing");
+        }
+        return p;
     }
 
     /**

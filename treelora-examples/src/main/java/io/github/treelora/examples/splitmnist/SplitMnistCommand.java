@@ -48,14 +48,16 @@ import picocli.CommandLine.Spec;
 public final class SplitMnistCommand implements Callable<Integer> {
 
     /** Default epochs per task, by strategy name: TreeLoRA gets the smaller budget, as in the paper. */
-    static final Map<String, Integer> DEFAULT_EPOCHS = Map.of("seqlora", 2, "olora", 2, "inflora", 2, "treelora", 2);
+    static final Map<String, Integer> DEFAULT_EPOCHS = Map.of("seqlora", 2, "olora", 2, "inflora", 2, "treelora", 2,
+            "treelora-reference", 2);
 
     @Spec
     private CommandSpec spec;
 
     @Option(names = "--strategies", split = ",", paramLabel = "NAME[,NAME...]",
-            description = "Strategies to run (default: seqlora,olora,inflora,treelora).")
-    List<String> strategies = new ArrayList<>(Strategies.NAMES);
+            description = "Strategies to run: seqlora, olora, inflora, treelora (PAPER preset), treelora-reference "
+                    + "(default: seqlora,olora,inflora,treelora).")
+    List<String> strategies = new ArrayList<>(Strategies.DEFAULTS);
 
     @Option(names = "--seeds", split = ",", paramLabel = "SEED[,SEED...]",
             description = "Seeds (one run per strategy and seed; several give mean and spread; default: 1).")
@@ -139,6 +141,7 @@ public final class SplitMnistCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         List<RunRecord> runs = new ArrayList<>();
         List<JsonNode> full = new ArrayList<>();
+        Map<String, Integer> epochsForReport = new LinkedHashMap<>();
         for (long seed : runSeeds) {
             TrainTest<ImageDataset> source = validation ? SplitMnistData.validationSplit(mnist.train(), 500, seed) : mnist;
             List<ContinualTask> tasks = SplitMnistData.tasks(source,
@@ -148,7 +151,8 @@ public final class SplitMnistCommand implements Callable<Integer> {
                         .batchSize(batch).evalBatchSize(256).learningRate(lr).seed(seed)
                         .protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(10).progress(false);
                 try (NDManager manager = NDManager.newBaseManager();
-                        ContinualStrategy strategy = Strategies.create(n, lora)) {
+                        ContinualStrategy strategy = Strategies.create(n, lora, seed)) {
+                    epochsForReport.put(strategy.name(), epochsByStrategy.get(n));
                     ViTFeatures features = new ViTFeatures(Backbones.loadBackbone(bbDir, manager));
                     Backbone backbone = new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")", features,
                             features.featureDim());
@@ -170,10 +174,6 @@ public final class SplitMnistCommand implements Callable<Integer> {
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all layers");
         settings.put("Optimizer", "Adam, constant lr " + lr + ", batch " + batch + ", re-created at each task");
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
-        Map<String, Integer> epochsForReport = new LinkedHashMap<>();
-        for (int i = 0; i < names.size() && i < runs.size(); i++) {
-            epochsForReport.put(runs.get(i).strategy(), epochsByStrategy.get(names.get(i)));
-        }
         ReportSetup setup = new ReportSetup("treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
                 started, Machine.describe(), wall, card, validation ? "validation holdout of the MNIST training set "
                         + "(500 images per digit)" : "MNIST test set", train, test, epochsForReport, runSeeds, quick,
