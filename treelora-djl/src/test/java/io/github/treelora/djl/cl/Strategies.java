@@ -33,7 +33,7 @@ final class Strategies {
     }
 
     /** Delegates everything; throws {@link Killed} at {@code beforeTask(killAt)} or {@code saveState} #failSave. */
-    static final class Failing implements ContinualStrategy {
+    static class Failing implements ContinualStrategy {
         final ContinualStrategy inner;
         final int killAt;
         final int failSave;

@@ -1,0 +1,53 @@
+package io.github.treelora.djl.lora;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The input observer sees exactly the layer's input, in both modes, and does not change the output. */
+class LoraInputObserverTest {
+
+    @Test
+    void observerSeesTheInputAndTheOutputIsUnchanged() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Linear lin = Linear.builder().setUnits(3).build();
+            lin.initialize(m, DataType.FLOAT32, new Shape(2, 4));
+            LoraLinear lora = new LoraLinear(lin);
+            lora.addAdapter("a", 2, 2.0, 0.5, LoraInit.KAIMING_UNIFORM, false);
+            float[] x = {1, 2, 3, 4, -1, -2, -3, -4, 0.5f, 0, 0, 1};
+            ParameterStore ps = new ParameterStore(m, false);
+            List<float[]> seen = new ArrayList<>();
+            List<Boolean> modes = new ArrayList<>();
+            try (NDManager step = m.newSubManager()) {
+                NDList in = new NDList(step.create(x, new Shape(1, 3, 4)));
+                float[] before = lora.forward(ps, in, false).singletonOrThrow().toFloatArray();
+                lora.setInputObserver((layer, input, training) -> {
+                    assertSame(lora, layer);
+                    seen.add(input.toFloatArray());
+                    modes.add(training);
+                });
+                float[] observed = lora.forward(ps, in, false).singletonOrThrow().toFloatArray();
+                assertArrayEquals(before, observed, "observing does not change the output");
+                lora.forward(ps, in, true);
+                lora.setInputObserver(null);
+                lora.forward(ps, in, false);
+            }
+            assertEquals(2, seen.size(), "one call per forward while registered, none after removal");
+            assertArrayEquals(x, seen.get(0));
+            assertArrayEquals(x, seen.get(1), "the input before adapter dropout");
+            assertEquals(List.of(false, true), modes);
+            assertNull(lora.getInputObserver());
+        }
+    }
+}
