@@ -122,7 +122,7 @@ public final class SplitMnistReport {
      */
     public String consoleTable() {
         StringBuilder b = new StringBuilder();
-        String fmt = "%-16s %16s %16s %16s %14s %10s%n";
+        String fmt = "%-20s %16s %16s %16s %14s %10s%n";
         b.append(String.format(Locale.ROOT, fmt, "strategy", "ACC %", "BWT %", "forgetting %", "train time s",
                 "samples/s"));
         for (StrategySummary s : summaries) {
