@@ -10,10 +10,11 @@ import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.ContinualTrainer;
 import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
+import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.backbone.BackboneCard;
 import io.github.treelora.examples.backbone.Backbones;
-import io.github.treelora.examples.backbone.ViTFeatures;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
@@ -157,9 +158,10 @@ public final class SplitMnistCommand implements Callable<Integer> {
                 try (NDManager manager = NDManager.newBaseManager();
                         ContinualStrategy strategy = Strategies.create(n, lora, seed)) {
                     epochsForReport.put(strategy.name(), epochsByStrategy.get(n));
-                    ViTFeatures features = new ViTFeatures(Backbones.loadBackbone(bbDir, manager));
+                    ViTModel vit = Backbones.loadBackbone(bbDir, manager);
+                    PooledBackbone features = new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN);
                     Backbone backbone = new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")", features,
-                            features.featureDim());
+                            vit.config().hiddenSize());
                     ContinualResult result = new ContinualTrainer(cb.build()).run(backbone, tasks, strategy);
                     RunRecord record = RunRecord.of(result);
                     runs.add(record);

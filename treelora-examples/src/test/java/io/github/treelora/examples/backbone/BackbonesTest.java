@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTForImageClassification;
 import io.github.treelora.djl.models.vit.ViTModel;
@@ -53,7 +54,7 @@ class BackbonesTest {
     private static float[] features(Block backbone, NDManager manager, float[] pixels) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = scope.create(pixels, new Shape(2, 1, 28, 28));
-            return new ViTFeatures((ViTModel) backbone).forward(new ParameterStore(scope, false), new NDList(x), false)
+            return new PooledBackbone("vit", backbone, PooledBackbone.Pooling.CLS_TOKEN).forward(new ParameterStore(scope, false), new NDList(x), false)
                     .singletonOrThrow().toFloatArray();
         }
     }
