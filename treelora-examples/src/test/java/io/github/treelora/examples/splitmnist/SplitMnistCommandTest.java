@@ -1,0 +1,86 @@
+package io.github.treelora.examples.splitmnist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.data.Datasets;
+import io.github.treelora.examples.data.MissingDatasetException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code split-mnist --quick} end to end on the real MNIST and the shipped backbone: the report files exist,
+ * the JSON holds the four strategies, each with a complete 5x5 accuracy matrix whose values are accuracies,
+ * and the full trainer results. Skipped without the data, unless {@code TREELORA_REQUIRE_DATA=true} (then it
+ * fails with the fetch command), like the other real-data tests.
+ */
+class SplitMnistCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void quickRunWritesTheReport() throws Exception {
+        Path cache = Datasets.defaultCache();
+        try {
+            Datasets.mnist(cache);
+        } catch (MissingDatasetException e) {
+            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
+                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
+            }
+            Assumptions.abort(e.getMessage());
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TreeLoraCli());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        long t0 = System.nanoTime();
+        int code = cli.execute("split-mnist", "--quick", "--output", dir.toString(), "--data", cache.toString());
+        System.out.printf("[SplitMnistCommandTest] split-mnist --quick took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        assertEquals(0, code, err + "\n" + out);
+        String console = out.toString();
+        for (String s : new String[] {"SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"}) {
+            assertTrue(console.lines().anyMatch(l -> l.startsWith(s + " ")), "table row of " + s + ":\n" + console);
+        }
+        assertTrue(Files.isRegularFile(dir.resolve(SplitMnistReport.MARKDOWN_FILE)));
+        String md = Files.readString(dir.resolve(SplitMnistReport.MARKDOWN_FILE));
+        assertTrue(md.contains("self-pretrained") && md.contains("### TreeLoRA-PAPER"), md);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(SplitMnistReport.JSON_FILE).toFile());
+        JsonNode runs = json.get("runs");
+        assertEquals(4, runs.size());
+        Set<String> names = new HashSet<>();
+        for (JsonNode run : runs) {
+            names.add(run.get("strategy").asText());
+            JsonNode m = run.get("accuracy");
+            assertEquals(5, m.size());
+            for (int i = 0; i < 5; i++) {
+                assertEquals(5, m.get(i).size());
+                for (int j = 0; j < 5; j++) {
+                    JsonNode v = m.get(i).get(j);
+                    if (j < i) {
+                        assertTrue(v.isNull(), "R[" + i + "][" + j + "] must be null");
+                    } else {
+                        assertTrue(v.isNumber() && v.asDouble() >= 0 && v.asDouble() <= 1, "R[" + i + "][" + j + "] = " + v);
+                    }
+                }
+            }
+            assertTrue(run.get("trainSamples").asLong() > 0);
+        }
+        assertEquals(Set.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"), names);
+        assertEquals(4, json.get("results").size());
+        assertEquals(5, json.get("results").get(0).get("accuracy").size());
+        assertEquals(4, json.get("summary").size());
+    }
+}
