@@ -3,6 +3,7 @@ package io.github.treelora.examples;
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
+import io.github.treelora.examples.notebook.NotebookRunner;
 import io.github.treelora.examples.splitmnist.SplitMnistCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
         subcommands = {SplitMnistCommand.class, PretrainBackboneCommand.class, InspectCommand.class,
-                HookOverheadCommand.class, LoadBenchmarkCommand.class, CommandLine.HelpCommand.class})
+                HookOverheadCommand.class, LoadBenchmarkCommand.class, NotebookRunner.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override
