@@ -4,6 +4,7 @@ import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
 import io.github.treelora.examples.bench.StepBenchmarkCommand;
+import io.github.treelora.examples.notebook.NotebookRunner;
 import io.github.treelora.examples.splitmnist.SplitMnistCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,8 +16,8 @@ import picocli.CommandLine.Command;
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
         subcommands = {SplitMnistCommand.class, PretrainBackboneCommand.class, InspectCommand.class,
-                HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
-                CommandLine.HelpCommand.class})
+                NotebookRunner.class, HookOverheadCommand.class, StepBenchmarkCommand.class,
+                LoadBenchmarkCommand.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 
     @Override

@@ -8,6 +8,7 @@ import io.github.treelora.djl.train.TreeLoraHook;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.SafetensorsWriter;
 import io.github.treelora.io.TreeLoraState;
+import io.github.treelora.tree.TaskTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,8 @@ public final class TreeLoraStrategy implements ContinualStrategy {
     private final TreeLoraConfig config;
     private final Adapters layout;
     private StrategyContext context;
+    /** The tree as of close(): the hook and its core are released then. */
+    private TaskTree lastTree;
     private TreeLoraHook hook;
     private String tracked;
     /** PER_TASK: the A every adapter starts from, per layer (flattened), in layer order. */
@@ -96,6 +99,16 @@ public final class TreeLoraStrategy implements ContinualStrategy {
         m.put("adapters", layout.name());
         m.put("treelora", config.toString());
         return m;
+    }
+
+    /**
+     * The task tree over the finished tasks, as of the last finished task. Unlike {@link #hook()} it stays available
+     * after {@link #close()} (the trainer closes the strategy at the end of a run), so callers can draw it.
+     *
+     * @return the tree, or null before the first task finished
+     */
+    public TaskTree tree() {
+        return hook != null ? hook.core().tree() : lastTree;
     }
 
     /**
@@ -217,6 +230,7 @@ public final class TreeLoraStrategy implements ContinualStrategy {
     @Override
     public void close() {
         if (hook != null) {
+            lastTree = hook.core().tree();
             hook.close();
             hook = null;
         }

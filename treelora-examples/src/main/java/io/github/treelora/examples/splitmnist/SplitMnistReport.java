@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.treelora.examples.backbone.BackboneCard;
+import io.github.treelora.examples.report.Charts;
+import io.github.treelora.examples.report.TreeDiagram;
+import io.github.treelora.tree.TaskTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +21,11 @@ import java.util.Map;
 /**
  * The Split-MNIST job's outputs: a console table, {@value #JSON_FILE} (setup, every run with its accuracy
  * matrix and metrics, per-strategy summaries, and the trainer's full results when given) and {@value
- * #MARKDOWN_FILE} (table, mean accuracy matrices, setup, notes). Accuracies are fractions in the JSON and
- * percentages in the text outputs.
+ * #MARKDOWN_FILE} (table, mean accuracy matrices with their pictures, setup, notes). Pictures per strategy: {@code
+ * heatmap-<strategy>.png} (mean accuracy matrix) and {@code curves-<strategy>.png} (accuracy per task over the
+ * training sequence); for TreeLoRA runs also the final task tree ({@code tree-<strategy>.json/.txt/.dot}, and
+ * {@code .png} where Graphviz is installed). Accuracies are fractions in the JSON and percentages in the text
+ * outputs.
  */
 public final class SplitMnistReport {
     /** Name of the JSON results file. */
@@ -35,6 +41,7 @@ public final class SplitMnistReport {
     private final List<StrategySummary> summaries;
     private final List<JsonNode> fullResults;
     private final List<String> notes;
+    private final Map<String, TaskTree> trees;
 
     /**
      * Builds a report.
@@ -46,6 +53,21 @@ public final class SplitMnistReport {
      */
     public SplitMnistReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
             List<String> extraNotes) {
+        this(setup, runs, fullResults, extraNotes, Map.of());
+    }
+
+    /**
+     * Builds a report with TreeLoRA task trees.
+     *
+     * @param setup how the job ran
+     * @param runs every run, in execution order (strategies in the order of their first run)
+     * @param fullResults the trainer's results as JSON (for example {@code ContinualResult.toJson()}), may be empty
+     * @param extraNotes notes from the job, added after the automatic ones
+     * @param trees the final task tree by strategy name (one run per strategy, e.g. the first seed's), may be empty
+     * @throws IllegalArgumentException if there is no run, or a tree belongs to a strategy without runs
+     */
+    public SplitMnistReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
+            List<String> extraNotes, Map<String, TaskTree> trees) {
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("a report needs at least one run");
         }
@@ -62,6 +84,24 @@ public final class SplitMnistReport {
         List<String> n = new ArrayList<>(automaticNotes());
         n.addAll(extraNotes);
         this.notes = List.copyOf(n);
+        for (String name : trees.keySet()) {
+            if (!byStrategy.containsKey(name)) {
+                throw new IllegalArgumentException("a task tree is given for strategy '" + name + "', which has no run; "
+                        + "strategies: " + byStrategy.keySet());
+            }
+        }
+        this.trees = new LinkedHashMap<>(trees);
+    }
+
+    /**
+     * File-name form of a strategy name: lower case, runs of other characters than letters and digits as one
+     * {@code -}.
+     *
+     * @param strategy strategy name
+     * @return e.g. {@code treelora-paper} for {@code TreeLoRA-PAPER}
+     */
+    public static String slug(String strategy) {
+        return strategy.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
     }
 
     /**
@@ -138,6 +178,10 @@ public final class SplitMnistReport {
      * @return markdown text
      */
     public String markdown() {
+        return markdown(TreeDiagram.dotAvailable());
+    }
+
+    private String markdown(boolean dotAvailable) {
         StringBuilder b = new StringBuilder();
         int tasks = runs.get(0).accuracy().length;
         b.append("# Split-MNIST: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a self-pretrained ViT\n\n");
@@ -179,6 +223,19 @@ public final class SplitMnistReport {
                 b.append('\n');
             }
             b.append('\n');
+            String slug = slug(s.strategy());
+            b.append(String.format(Locale.ROOT, "![%s accuracy matrix](heatmap-%s.png) ![%s accuracy per task]"
+                    + "(curves-%s.png)%n%n", s.strategy(), slug, s.strategy(), slug));
+            TaskTree tree = trees.get(s.strategy());
+            if (tree != null) {
+                b.append("Final task tree (seed ").append(runs.stream().filter(r -> r.strategy().equals(s.strategy()))
+                        .findFirst().orElseThrow().seed()).append("; tree-").append(slug).append(".json, .dot):\n\n");
+                if (dotAvailable) {
+                    b.append(String.format(Locale.ROOT, "![%s task tree](tree-%s.png)%n%n", s.strategy(), slug));
+                } else {
+                    b.append("```\n").append(tree.toText()).append("```\n\n");
+                }
+            }
         }
         BackboneCard card = setup.backboneCard();
         b.append("## Setup\n\n");
@@ -203,7 +260,8 @@ public final class SplitMnistReport {
 
     /**
      * The JSON document: {@code setup}, {@code summary} (per strategy), {@code runs} (every run with its matrix
-     * and metrics), {@code results} (the trainer's full results), {@code notes}.
+     * and metrics), {@code results} (the trainer's full results), {@code trees} (final task tree by strategy, as
+     * {@link TaskTree#toJson()}), {@code notes}.
      *
      * @return the JSON tree
      */
@@ -220,21 +278,35 @@ public final class SplitMnistReport {
         }
         ArrayNode full = root.putArray("results");
         fullResults.forEach(full::add);
+        ObjectNode treeNodes = root.putObject("trees");
+        trees.forEach((name, tree) -> treeNodes.set(name, tree.toJson()));
         ArrayNode noteNodes = root.putArray("notes");
         notes.forEach(noteNodes::add);
         return root;
     }
 
     /**
-     * Writes {@value #JSON_FILE} and {@value #MARKDOWN_FILE} into {@code dir} (created if needed).
+     * Writes {@value #JSON_FILE}, {@value #MARKDOWN_FILE} and the pictures into {@code dir} (created if needed).
      *
      * @param dir the output directory
-     * @throws IOException if a file cannot be written
+     * @throws IOException if a file cannot be written or Graphviz fails on a tree
      */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(JSON_FILE), JSON.writeValueAsString(json()));
-        Files.writeString(dir.resolve(MARKDOWN_FILE), markdown());
+        boolean dotAvailable = false;
+        for (StrategySummary s : summaries) {
+            String slug = slug(s.strategy());
+            Charts.accuracyHeatmap(s.meanAccuracy(), s.strategy() + ": accuracy % (mean over seeds)",
+                    dir.resolve("heatmap-" + slug + ".png"));
+            Charts.accuracyCurves(s.meanAccuracy(), s.strategy() + ": accuracy per task (mean over seeds)",
+                    dir.resolve("curves-" + slug + ".png"));
+            TaskTree tree = trees.get(s.strategy());
+            if (tree != null) {
+                dotAvailable |= TreeDiagram.write(tree, dir, "tree-" + slug).png().isPresent();
+            }
+        }
+        Files.writeString(dir.resolve(MARKDOWN_FILE), markdown(dotAvailable));
     }
 
     private static String pct(StrategySummary.Stat s) {

@@ -89,6 +89,14 @@ class SplitMnistReportTest {
         assertTrue(md.contains("self-pretrained"), md);
         assertTrue(md.contains("Target missed: the job took 700 s"), md);
         assertTrue(md.contains("- hand note"), md);
+        // Pictures per strategy, linked from the report.
+        for (String slug : List.of("a", "seqlora")) {
+            assertTrue(Files.size(dir.resolve("heatmap-" + slug + ".png")) > 0);
+            assertTrue(Files.size(dir.resolve("curves-" + slug + ".png")) > 0);
+            assertTrue(md.contains("(heatmap-" + slug + ".png)") && md.contains("(curves-" + slug + ".png)"), md);
+        }
+        assertEquals("treelora-paper", SplitMnistReport.slug("TreeLoRA-PAPER"));
+        assertEquals("o-lora", SplitMnistReport.slug("O-LoRA"));
         JsonNode json = new ObjectMapper().readTree(dir.resolve(SplitMnistReport.JSON_FILE).toFile());
         assertEquals(2, json.get("runs").size());
         JsonNode r0 = json.get("runs").get(0);

@@ -1,0 +1,63 @@
+package io.github.treelora.examples.notebook;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Shows a PNG file as a cell output. Under {@link NotebookRunner} the call prints a marker line that the runner
+ * turns into an {@code image/png} output at that place among the cell's text; the returned image is what a Jupyter
+ * Java kernel (IJava, JJava) renders when the call is a cell's last expression.
+ */
+public final class Display {
+    /** System property the runner sets while it executes cells. */
+    public static final String RUNNER_PROPERTY = "treelora.notebook.runner";
+
+    /** Start of the marker line; the PNG's absolute path follows. */
+    static final String MARKER = "\u001Etreelora-display image/png ";
+
+    private Display() {}
+
+    /**
+     * Displays a PNG file.
+     *
+     * @param png the file
+     * @return the decoded image
+     * @throws IOException if the file does not exist or is not a readable image (the message names the file)
+     */
+    public static BufferedImage png(Path png) throws IOException {
+        if (!Files.isRegularFile(png)) {
+            throw new IOException("cannot display " + png.toAbsolutePath() + ": no such file");
+        }
+        BufferedImage image = ImageIO.read(png.toFile());
+        if (image == null) {
+            throw new IOException("cannot display " + png.toAbsolutePath() + ": not a PNG image");
+        }
+        if (Boolean.getBoolean(RUNNER_PROPERTY)) {
+            System.out.println(MARKER + png.toAbsolutePath());
+            System.out.flush();
+        }
+        return image;
+    }
+
+    /**
+     * The project's root directory (the one holding {@code treelora-djl} and the parent {@code pom.xml}), found by
+     * walking up from the working directory: notebooks run from the notebook folder (Jupyter), the module
+     * (tests) or the root (Maven's main profile).
+     *
+     * @return the absolute root
+     * @throws IllegalStateException if no parent of the working directory is the project root
+     */
+    public static Path projectRoot() {
+        Path start = Path.of("").toAbsolutePath();
+        for (Path p = start; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("treelora-djl")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no TreeLoRA project root (a folder with treelora-djl/ and pom.xml) above "
+                + start);
+    }
+}
