@@ -3,7 +3,9 @@ package io.github.treelora.examples;
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
+import io.github.treelora.examples.splitmnist.SplitFashionMnistCommand;
 import io.github.treelora.examples.splitmnist.SplitMnistCommand;
+import io.github.treelora.examples.splitwordnet.SplitWordNetCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +15,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
-        subcommands = {SplitMnistCommand.class, PretrainBackboneCommand.class, InspectCommand.class,
+        subcommands = {SplitMnistCommand.class, SplitFashionMnistCommand.class, SplitWordNetCommand.class,
+                PretrainBackboneCommand.class, InspectCommand.class,
                 HookOverheadCommand.class, LoadBenchmarkCommand.class, CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 

@@ -54,10 +54,10 @@ class SplitMnistCommandTest {
         for (String s : new String[] {"SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"}) {
             assertTrue(console.lines().anyMatch(l -> l.startsWith(s + " ")), "table row of " + s + ":\n" + console);
         }
-        assertTrue(Files.isRegularFile(dir.resolve(SplitMnistReport.MARKDOWN_FILE)));
-        String md = Files.readString(dir.resolve(SplitMnistReport.MARKDOWN_FILE));
+        assertTrue(Files.isRegularFile(dir.resolve(ContinualReport.MARKDOWN_FILE)));
+        String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("self-pretrained") && md.contains("### TreeLoRA-PAPER"), md);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(SplitMnistReport.JSON_FILE).toFile());
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
         JsonNode runs = json.get("runs");
         assertEquals(4, runs.size());
         Set<String> names = new HashSet<>();
