@@ -98,7 +98,8 @@ class ContinualReportTest {
         assertEquals(0.5333333, r0.get("metrics").get("accuracy").asDouble(), 1e-6);
         assertEquals(300, r0.get("samples_per_second").asDouble(), 1e-9);
         assertEquals(1, json.get("results").get(0).get("extra").asInt());
-        assertEquals("self-pretrained", json.get("setup").get("backboneCard").get("provenance").asText());
+        assertEquals("a **self-pretrained** test backbone", json.get("setup").get("backbone").asText());
+        assertEquals("Split-Test: hand-made runs", json.get("setup").get("title").asText());
         String table = report.consoleTable();
         assertTrue(table.lines().anyMatch(l -> l.startsWith("SeqLoRA") && l.contains("70.00 ± 0.00")), table);
     }
