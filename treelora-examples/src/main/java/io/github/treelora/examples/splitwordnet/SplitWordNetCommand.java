@@ -81,7 +81,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
             description = "Epochs per task for every strategy (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--train-per-class", defaultValue = "100", paramLabel = "N",
+    @Option(names = "--train-per-class", defaultValue = "64", paramLabel = "N",
             description = "Training glosses per supersense (default: ${DEFAULT-VALUE}, so one seed of the four "
                     + "strategies runs in a few minutes on 2 cores).")
     int trainPerClass;
