@@ -33,10 +33,22 @@ public final class SplitMnistData {
      * @return tasks 0..4 named {@code "digits 0,1"}, ...
      */
     public static List<ContinualTask> tasks(TrainTest<ImageDataset> data, SplitOptions options) {
+        return tasks(data, options, "digits");
+    }
+
+    /**
+     * Builds the five tasks of a 10-class image dataset cut like Split-MNIST (classes {0,1}, {2,3}, ...).
+     *
+     * @param data train/test (or a validation split of the training set, see {@link #validationSplit})
+     * @param options per-task caps and the subsampling seed
+     * @param prefix the task-name prefix, e.g. {@code "digits"} or {@code "classes"}
+     * @return tasks 0..4 named {@code prefix + " " + class names}
+     */
+    public static List<ContinualTask> tasks(TrainTest<ImageDataset> data, SplitOptions options, String prefix) {
         SplitTasks<ImageDataset> split = SplitTasks.splitMnist(data, options);
         List<ContinualTask> tasks = new ArrayList<>();
         for (TaskSplit<ImageDataset> t : split.tasks()) {
-            String name = "digits " + String.join(",", t.classNames());
+            String name = prefix + " " + String.join(",", t.classNames());
             tasks.add(new ContinualTask(t.taskId(), name, t.classes(),
                     taskData(t.train(), t.trainLabels(LabelSpace.GLOBAL)),
                     taskData(t.test(), t.testLabels(LabelSpace.GLOBAL))));

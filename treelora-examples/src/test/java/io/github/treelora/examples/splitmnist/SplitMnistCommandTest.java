@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.MissingDatasetException;
 import java.io.PrintWriter;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code split-mnist --quick} end to end on the real MNIST and the shipped backbone: the report files exist,
+ * {@code split-mnist --quick} and {@code split-fashion-mnist --quick} end to end on the real data and the shipped
+ * backbone: the report files exist,
  * the JSON holds the four strategies, each with a complete 5x5 accuracy matrix whose values are accuracies,
  * and the full trainer results. Skipped without the data, unless {@code TREELORA_REQUIRE_DATA=true} (then it
  * fails with the fetch command), like the other real-data tests.
@@ -32,9 +34,22 @@ class SplitMnistCommandTest {
 
     @Test
     void quickRunWritesTheReport() throws Exception {
+        quickRun("split-mnist", "Out of domain");
+    }
+
+    @Test
+    void fashionQuickRunWritesTheReportWithTheInDomainCaveat() throws Exception {
+        quickRun("split-fashion-mnist", "Caveat, in-domain");
+    }
+
+    private void quickRun(String command, String domainNote) throws Exception {
         Path cache = Datasets.defaultCache();
         try {
-            Datasets.mnist(cache);
+            if (command.equals("split-mnist")) {
+                Datasets.mnist(cache);
+            } else {
+                Datasets.fashionMnist(cache);
+            }
         } catch (MissingDatasetException e) {
             if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
                 fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
@@ -47,17 +62,18 @@ class SplitMnistCommandTest {
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
         long t0 = System.nanoTime();
-        int code = cli.execute("split-mnist", "--quick", "--output", dir.toString(), "--data", cache.toString());
-        System.out.printf("[SplitMnistCommandTest] split-mnist --quick took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        int code = cli.execute(command, "--quick", "--output", dir.toString(), "--data", cache.toString());
+        System.out.printf("[SplitMnistCommandTest] %s --quick took %.1f s%n", command, (System.nanoTime() - t0) / 1e9);
         assertEquals(0, code, err + "\n" + out);
         String console = out.toString();
         for (String s : new String[] {"SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"}) {
             assertTrue(console.lines().anyMatch(l -> l.startsWith(s + " ")), "table row of " + s + ":\n" + console);
         }
-        assertTrue(Files.isRegularFile(dir.resolve(SplitMnistReport.MARKDOWN_FILE)));
-        String md = Files.readString(dir.resolve(SplitMnistReport.MARKDOWN_FILE));
+        assertTrue(Files.isRegularFile(dir.resolve(ContinualReport.MARKDOWN_FILE)));
+        String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("self-pretrained") && md.contains("### TreeLoRA-PAPER"), md);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(SplitMnistReport.JSON_FILE).toFile());
+        assertTrue(md.contains("- " + domainNote), md);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
         JsonNode runs = json.get("runs");
         assertEquals(4, runs.size());
         Set<String> names = new HashSet<>();

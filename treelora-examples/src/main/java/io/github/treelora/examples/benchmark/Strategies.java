@@ -1,4 +1,4 @@
-package io.github.treelora.examples.splitmnist;
+package io.github.treelora.examples.benchmark;
 
 import io.github.treelora.Preset;
 import io.github.treelora.TreeLoraConfig;
@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The strategies the Split-MNIST job can run, by command-line name, with the settings the job uses:
+ * The strategies the benchmark jobs (split-mnist, split-fashion-mnist, split-wordnet) can run, by command-line
+ * name, with the settings the jobs use:
  * O-LoRA and InfLoRA with their library defaults, TreeLoRA with the paper's ViT settings (lambda 0.1,
  * tree depth 5).
  */

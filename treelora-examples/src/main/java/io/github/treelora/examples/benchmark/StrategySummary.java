@@ -1,4 +1,4 @@
-package io.github.treelora.examples.splitmnist;
+package io.github.treelora.examples.benchmark;
 
 import java.util.List;
 

