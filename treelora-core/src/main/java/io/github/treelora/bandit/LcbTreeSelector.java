@@ -51,9 +51,7 @@ public final class LcbTreeSelector implements TaskSelector {
 
     @Override
     public void startTask(TaskTree taskTree, int numLayers) {
-        if (numLayers < 1) {
-            throw new IllegalArgumentException("numLayers must be >= 1, got " + numLayers);
-        }
+        SelectorChecks.numLayers(numLayers);
         this.tree = taskTree;
         this.layers = numLayers;
         int n = taskTree.nodes().size();
@@ -85,9 +83,7 @@ public final class LcbTreeSelector implements TaskSelector {
     @Override
     public void startEpoch(int stepsPerEpoch) {
         requireTask();
-        if (stepsPerEpoch < 1) {
-            throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + stepsPerEpoch);
-        }
+        SelectorChecks.stepsPerEpoch(stepsPerEpoch);
         // The paper's t counts steps within the task, so epochs change nothing here.
     }
 
@@ -224,8 +220,6 @@ public final class LcbTreeSelector implements TaskSelector {
     }
 
     private void requireTask() {
-        if (tree == null) {
-            throw new IllegalStateException("startTask must be called before selecting");
-        }
+        SelectorChecks.started(tree);
     }
 }

@@ -39,9 +39,7 @@ public final class ReferenceSelector implements TaskSelector {
 
     @Override
     public void startTask(TaskTree taskTree, int numLayers) {
-        if (numLayers < 1) {
-            throw new IllegalArgumentException("numLayers must be >= 1, got " + numLayers);
-        }
+        SelectorChecks.numLayers(numLayers);
         this.tree = taskTree;
         this.layers = numLayers;
         this.arms = new ArmStatistics(taskTree.numSlots(), numLayers);
@@ -52,9 +50,7 @@ public final class ReferenceSelector implements TaskSelector {
     @Override
     public void startEpoch(int steps) {
         requireTask();
-        if (steps < 1) {
-            throw new IllegalArgumentException("stepsPerEpoch must be >= 1, got " + steps);
-        }
+        SelectorChecks.stepsPerEpoch(steps);
         this.stepsPerEpoch = steps;
         this.step = 0;
         arms.reset();
@@ -201,8 +197,6 @@ public final class ReferenceSelector implements TaskSelector {
     }
 
     private void requireTask() {
-        if (tree == null) {
-            throw new IllegalStateException("startTask must be called before selecting");
-        }
+        SelectorChecks.started(tree);
     }
 }

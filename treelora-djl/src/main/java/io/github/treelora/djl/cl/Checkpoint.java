@@ -74,7 +74,8 @@ final class Checkpoint {
     /** What a checkpoint holds, taken from a running session. */
     record Data(int completedTasks, ContinualStrategy strategy, ContinualTrainerConfig config, int numClasses,
             String backboneName, String backboneSha256, List<ContinualTask> tasks, AccuracyMatrix accuracy,
-            List<ContinualResult.TaskStats> stats, double elapsedSeconds, LoraModel lora, Linear head) {
+            List<ContinualResult.TaskStats> stats, double elapsedSeconds, LoraModel lora, Linear head,
+            List<Map<String, List<String>>> taskActiveAdapters) {
     }
 
     static void save(Path dir, Data d) throws IOException {
@@ -120,6 +121,7 @@ final class Checkpoint {
             root.put("strategy", d.strategy().name());
             root.put("seed", d.config().seed());
             root.put("protocol", d.config().protocol().name());
+            root.put("taskInference", d.config().taskInference().name());
             root.put("numClasses", d.numClasses());
             ObjectNode bb = root.putObject("backbone");
             bb.put("name", d.backboneName());
@@ -150,6 +152,10 @@ final class Checkpoint {
                 ArrayNode names2 = active.putArray(path);
                 layer.getActiveAdapters().forEach(names2::add);
             });
+            if (d.taskActiveAdapters() != null) {
+                // Task inference evaluates a task's samples with the adapters active at its end.
+                root.set("taskActiveAdapters", MAPPER.valueToTree(d.taskActiveAdapters()));
+            }
             root.put("adaptersSha256", sha256(tmp.resolve(ADAPTERS)));
             root.put("headSha256", sha256(tmp.resolve(HEAD)));
             Files.writeString(tmp.resolve(JSON), MAPPER.writeValueAsString(root));
@@ -246,6 +252,9 @@ final class Checkpoint {
                     + root.path("seed").asLong() + " differs from the configured " + config.seed());
             require(root.path("protocol").asText().equals(config.protocol().name()), json, "checkpoint protocol "
                     + root.path("protocol").asText() + " differs from the configured " + config.protocol());
+            String inference = root.path("taskInference").asText(TaskInference.NONE.name());
+            require(inference.equals(config.taskInference().name()), json, "checkpoint task inference " + inference
+                    + " differs from the configured " + config.taskInference());
             require(root.path("numClasses").asInt() == numClasses, json, "checkpoint head has "
                     + root.path("numClasses").asInt() + " classes, the tasks need " + numClasses);
             JsonNode ids = root.path("taskIds");
@@ -258,6 +267,25 @@ final class Checkpoint {
                     + " differ from the given " + Arrays.toString(given));
             int done = completedTasks();
             require(done >= 1 && done <= tasks.size(), json, "completedTasks " + done + " out of range");
+        }
+
+        /**
+         * The active adapters of every layer at the end of a finished task (saved with task inference on).
+         *
+         * @param task a finished task's index
+         * @return layer path -> active adapters in order
+         * @throws IOException if the checkpoint does not hold them
+         */
+        Map<String, List<String>> taskActiveAdapters(int task) throws IOException {
+            JsonNode sets = root.path("taskActiveAdapters").path(task);
+            require(sets.isObject(), dir.resolve(JSON), "no active adapters recorded for task " + task);
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            sets.fields().forEachRemaining(e -> {
+                List<String> names = new ArrayList<>();
+                e.getValue().forEach(n -> names.add(n.asText()));
+                out.put(e.getKey(), names);
+            });
+            return out;
         }
 
         /** Re-creates every adapter with its structure, values, trainable flags and active state. */

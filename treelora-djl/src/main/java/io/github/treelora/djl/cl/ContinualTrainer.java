@@ -153,6 +153,11 @@ public final class ContinualTrainer {
                 previousSeconds = loaded.elapsedSeconds();
                 s.accuracy = loaded.accuracy();
                 s.stats.addAll(loaded.taskStats());
+                if (s.identity != null) {
+                    for (int k = 0; k < start; k++) {
+                        s.recordTaskIdentity(k, loaded.taskActiveAdapters(k));
+                    }
+                }
                 strategy.attach(s);
                 strategy.loadState(loaded.strategyDir(), tasks.subList(0, start));
                 LOG.info("resumed {} after task {} of {} from {}", strategy.name(), start, tasks.size(),
@@ -163,6 +168,9 @@ public final class ContinualTrainer {
             try {
                 for (int k = start; k < tasks.size(); k++) {
                     s.trainTask(k);
+                    if (s.identity != null) {
+                        s.recordTaskIdentity(k, TaskIdentity.activeSets(lora));
+                    }
                     s.evaluateAfter(k);
                     if (config.checkpointDir() != null) {
                         double elapsed = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
@@ -247,6 +255,8 @@ public final class ContinualTrainer {
         final int numClasses;
         final String sha;
         final Device device;
+        /** Class means and per-task adapter sets for task inference; null without it. */
+        final TaskIdentity identity;
         AccuracyMatrix accuracy;
         final List<ContinualResult.TaskStats> stats = new ArrayList<>();
 
@@ -262,6 +272,31 @@ public final class ContinualTrainer {
             this.sha = sha;
             this.device = run.getDevice();
             this.accuracy = new AccuracyMatrix(tasks.size());
+            this.identity = config.taskInference() == TaskInference.NONE ? null
+                    : new TaskIdentity(config.taskInference(), numClasses, backbone.featureDim());
+        }
+
+        /** Stores task k's adapter-free class statistics (one pass over its training split) and adapter sets. */
+        void recordTaskIdentity(int k, Map<String, List<String>> active) {
+            TaskData data = tasks.get(k).train();
+            Map<Integer, TaskIdentity.ClassSums> sums = new LinkedHashMap<>();
+            ParameterStore ps = new ParameterStore(run, false);
+            int d = (int) backbone.featureDim();
+            lora.setAdaptersEnabled(false);
+            try {
+                for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
+                    int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
+                    try (NDManager step = run.newSubManager()) {
+                        float[] f = features(ps, data.batch(idx, step).inputs(), false).toFloatArray();
+                        for (int r = 0; r < idx.length; r++) {
+                            sums.computeIfAbsent(data.label(idx[r]), c -> identity.newSums()).add(f, r * d);
+                        }
+                    }
+                }
+            } finally {
+                lora.setAdaptersEnabled(true);
+            }
+            identity.addTask(k, sums, active);
         }
 
         @Override
@@ -376,14 +411,73 @@ public final class ContinualTrainer {
             int[] seenClasses = seen.stream().mapToInt(Integer::intValue).toArray();
             ParameterStore ps = new ParameterStore(run, false);
             StringBuilder line = new StringBuilder();
+            long[] taskHits = new long[2];
             for (int i = 0; i <= j; i++) {
                 ContinualTask t = tasks.get(i);
-                double acc = evaluate(ps, t, config.protocol() == EvaluationProtocol.TASK_INCREMENTAL
+                double acc = identity != null ? evaluateInferringTask(ps, i, j, taskHits)
+                        : evaluate(ps, t, config.protocol() == EvaluationProtocol.TASK_INCREMENTAL
                         ? t.classes() : seenClasses);
                 accuracy.set(i, j, acc);
                 line.append(String.format(" %.4f", acc));
             }
             LOG.info("{}: accuracy after task {}:{}", strategy.name(), j, line);
+            if (identity != null) {
+                LOG.info("{}: task-identity accuracy after task {}: {}", strategy.name(), j,
+                        String.format("%.4f", (double) taskHits[0] / taskHits[1]));
+            }
+        }
+
+        /**
+         * Accuracy on task i's test split after task j with {@link TaskInference}: each sample goes through the
+         * model of its predicted task. {@code hits} accumulates {correct task predictions, samples}.
+         */
+        double evaluateInferringTask(ParameterStore ps, int i, int j, long[] hits) {
+            TaskData data = tasks.get(i).test();
+            Map<String, List<String>> current = TaskIdentity.activeSets(lora);
+            long correct = 0;
+            try (NDManager evalManager = run.newSubManager()) {
+                NDArray[] masks = new NDArray[j + 1];
+                for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
+                    int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
+                    int[] predicted;
+                    try (NDManager step = run.newSubManager()) {
+                        lora.setAdaptersEnabled(false);
+                        try {
+                            predicted = identity.predict(features(ps, data.batch(idx, step).inputs(), false), j);
+                        } finally {
+                            lora.setAdaptersEnabled(true);
+                        }
+                    }
+                    for (int p = 0; p <= j; p++) {
+                        List<Integer> group = new ArrayList<>();
+                        for (int r = 0; r < idx.length; r++) {
+                            if (predicted[r] == p) {
+                                group.add(idx[r]);
+                            }
+                        }
+                        if (group.isEmpty()) {
+                            continue;
+                        }
+                        if (p == i) {
+                            hits[0] += group.size();
+                        }
+                        if (masks[p] == null) {
+                            masks[p] = mask(evalManager, tasks.get(p).classes());
+                        }
+                        TaskIdentity.activate(lora, identity.activeAt(p));
+                        try (NDManager step = run.newSubManager()) {
+                            LabeledBatch b = data.batch(group.stream().mapToInt(Integer::intValue).toArray(), step);
+                            NDArray labels = b.labels().toType(DataType.INT64, false);
+                            correct += logits(ps, b.inputs(), false).add(masks[p]).argMax(1).eq(labels).sum()
+                                    .getLong();
+                        }
+                    }
+                    hits[1] += idx.length;
+                }
+            } finally {
+                TaskIdentity.activate(lora, current);
+            }
+            return (double) correct / data.size();
         }
 
         double evaluate(ParameterStore ps, ContinualTask t, int[] visible) {
@@ -433,7 +527,8 @@ public final class ContinualTrainer {
 
         Checkpoint.Data checkpointData(int completed, double elapsedSeconds) {
             return new Checkpoint.Data(completed, strategy, config, numClasses, backbone.name(), sha, tasks,
-                    accuracy, List.copyOf(stats), elapsedSeconds, lora, head);
+                    accuracy, List.copyOf(stats), elapsedSeconds, lora, head,
+                    identity == null ? null : identity.activeSetsUpTo(completed));
         }
 
         ContinualResult result(double totalSeconds, int resumedAfter) {

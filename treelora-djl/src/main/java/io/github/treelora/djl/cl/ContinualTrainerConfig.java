@@ -23,10 +23,11 @@ import java.util.Optional;
  * @param progress whether to draw the console progress line (only on a terminal)
  * @param referenceAccuracies per-task reference accuracies for FWT (for example a fresh head on the frozen
  *     backbone), null when not measured
+ * @param taskInference how class-incremental evaluation picks the model for a sample of unknown task
  */
 public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEpochs, int batchSize,
         int evalBatchSize, double learningRate, long seed, EvaluationProtocol protocol, int numClasses,
-        Path checkpointDir, boolean progress, double[] referenceAccuracies) {
+        Path checkpointDir, boolean progress, double[] referenceAccuracies, TaskInference taskInference) {
 
     /**
      * Validates.
@@ -42,6 +43,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
      * @param checkpointDir nullable
      * @param progress any
      * @param referenceAccuracies nullable, finite values (copied)
+     * @param taskInference non-null; not {@link TaskInference#NONE} only with the class-incremental protocol
      */
     public ContinualTrainerConfig {
         if (epochs < 1) {
@@ -64,6 +66,11 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         if (numClasses < 0) {
             throw new IllegalArgumentException("numClasses must be >= 0 (0: derive from the tasks), got "
                     + numClasses);
+        }
+        Objects.requireNonNull(taskInference, "taskInference");
+        if (taskInference != TaskInference.NONE && protocol != EvaluationProtocol.CLASS_INCREMENTAL) {
+            throw new IllegalArgumentException("task inference " + taskInference + " needs the CLASS_INCREMENTAL "
+                    + "protocol (with " + protocol + " the task id is given)");
         }
         if (referenceAccuracies != null) {
             referenceAccuracies = referenceAccuracies.clone();
@@ -119,14 +126,15 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         m.put("optimizer", "Adam(0.9, 0.999, eps 1e-8), re-created at every task start");
         m.put("seed", seed);
         m.put("protocol", protocol.name());
+        m.put("taskInference", taskInference.name());
         m.put("numClasses", numClasses);
         m.put("checkpointDir", checkpointDir == null ? null : checkpointDir.toString());
         return m;
     }
 
     /**
-     * A builder with defaults: 1 epoch, batch 32, eval batch 128, lr 1e-3, seed 0, class-incremental, no
-     * checkpoints, progress on.
+     * A builder with defaults: 1 epoch, batch 32, eval batch 128, lr 1e-3, seed 0, class-incremental without
+     * task inference, no checkpoints, progress on.
      *
      * @return a builder
      */
@@ -152,6 +160,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         b.checkpointDir = checkpointDir;
         b.progress = progress;
         b.referenceAccuracies = referenceAccuracies;
+        b.taskInference = taskInference;
         return b;
     }
 
@@ -168,6 +177,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         private Path checkpointDir;
         private boolean progress = true;
         private double[] referenceAccuracies;
+        private TaskInference taskInference = TaskInference.NONE;
 
         private Builder() {
         }
@@ -273,13 +283,22 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         }
 
         /**
+         * @param v task-identity inference for class-incremental evaluation
+         * @return this builder
+         */
+        public Builder taskInference(TaskInference v) {
+            taskInference = v;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration
          */
         public ContinualTrainerConfig build() {
             return new ContinualTrainerConfig(epochs, strategyEpochs, batchSize, evalBatchSize, learningRate, seed,
-                    protocol, numClasses, checkpointDir, progress, referenceAccuracies);
+                    protocol, numClasses, checkpointDir, progress, referenceAccuracies, taskInference);
         }
     }
 }

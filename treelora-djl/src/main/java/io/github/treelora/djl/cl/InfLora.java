@@ -55,7 +55,7 @@ public final class InfLora implements ContinualStrategy {
     private final double threshold;
     private final int representationBatches;
     private StrategyContext context;
-    private final List<String> adapters = new ArrayList<>();
+    private final PerTaskAdapters adapters = new PerTaskAdapters("InfLoRA", "inflora-adapters.txt");
     /** Per layer path: orthonormal basis vectors of old tasks' inputs, each of length in. */
     private final Map<String, List<double[]>> bases = new LinkedHashMap<>();
 
@@ -132,12 +132,7 @@ public final class InfLora implements ContinualStrategy {
 
     @Override
     public void beforeTask(ContinualTask task, int index) {
-        String name = "task" + index;
-        for (String old : adapters) {
-            context.lora().freezeAdapter(old);
-        }
-        context.lora().addAdapter(name, lora);
-        adapters.add(name);
+        String name = adapters.start(context.lora(), index, lora);
         Map<String, LoraLinear> layers = context.lora().layersOf(name);
         Map<String, double[][]> covariances = collect(layers, task.train());
         for (Map.Entry<String, LoraLinear> e : layers.entrySet()) {
@@ -165,7 +160,7 @@ public final class InfLora implements ContinualStrategy {
 
     @Override
     public void afterTask(ContinualTask task, int index) {
-        String name = "task" + index;
+        String name = PerTaskAdapters.nameOf(index);
         context.lora().freezeAdapter(name);
         Map<String, LoraLinear> layers = context.lora().layersOf(name);
         Map<String, double[][]> covariances = collect(layers, task.train());
@@ -302,7 +297,7 @@ public final class InfLora implements ContinualStrategy {
 
     @Override
     public void saveState(Path dir) throws IOException {
-        Files.write(dir.resolve("inflora-adapters.txt"), adapters);
+        adapters.save(dir);
         SafetensorsWriter w = new SafetensorsWriter();
         List<String> index = new ArrayList<>();
         int i = 0;
@@ -328,11 +323,7 @@ public final class InfLora implements ContinualStrategy {
 
     @Override
     public void loadState(Path dir, List<ContinualTask> finished) throws IOException {
-        List<String> names = Files.readAllLines(dir.resolve("inflora-adapters.txt"));
-        if (names.size() != finished.size()) {
-            throw new IOException(dir + ": InfLoRA state lists " + names.size() + " adapters for "
-                    + finished.size() + " finished tasks");
-        }
+        adapters.load(dir, finished, context.lora());
         List<String> paths = Files.readAllLines(dir.resolve("inflora-layers.txt"));
         Map<String, List<double[]>> loaded = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("inflora-bases.safetensors"))) {
@@ -352,8 +343,6 @@ public final class InfLora implements ContinualStrategy {
                 loaded.put(paths.get(i), b);
             }
         }
-        adapters.clear();
-        adapters.addAll(names);
         bases.clear();
         bases.putAll(loaded);
     }

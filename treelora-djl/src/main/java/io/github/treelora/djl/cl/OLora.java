@@ -8,7 +8,6 @@ import ai.djl.nn.Parameter;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraLinear;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,7 +40,7 @@ public final class OLora implements ContinualStrategy {
     private final double lambda1;
     private final double lambda2;
     private StrategyContext context;
-    private final List<String> adapters = new ArrayList<>();
+    private final PerTaskAdapters adapters = new PerTaskAdapters("O-LoRA", "olora-adapters.txt");
     private NDManager taskManager;
     /** Per layer of the current adapter: its A, B and the stacked old A's transposed ({@code [in, sum r]}). */
     private final List<Parameter> currentA = new ArrayList<>();
@@ -95,28 +94,24 @@ public final class OLora implements ContinualStrategy {
 
     @Override
     public void beforeTask(ContinualTask task, int index) {
-        String name = "task" + index;
-        for (String old : adapters) {
-            context.lora().freezeAdapter(old);
-        }
-        context.lora().addAdapter(name, lora);
+        List<String> olds = List.copyOf(adapters.names());
+        String name = adapters.start(context.lora(), index, lora);
         closeTaskArrays();
         taskManager = context.manager().newSubManager();
         for (Map.Entry<String, LoraLinear> e : context.lora().layersOf(name).entrySet()) {
             LoraLinear layer = e.getValue();
             currentA.add(layer.getLoraA(name));
             currentB.add(layer.getLoraB(name));
-            NDList olds = new NDList();
-            for (String old : adapters) {
+            NDList oldAs = new NDList();
+            for (String old : olds) {
                 if (layer.hasAdapter(old)) {
                     NDArray a = layer.getLoraA(old).getArray().stopGradient();
                     a.attach(taskManager);
-                    olds.add(a);
+                    oldAs.add(a);
                 }
             }
-            oldAT.add(olds.isEmpty() ? null : NDArrays.concat(olds, 0).transpose());
+            oldAT.add(oldAs.isEmpty() ? null : NDArrays.concat(oldAs, 0).transpose());
         }
-        adapters.add(name);
     }
 
     @Override
@@ -145,29 +140,18 @@ public final class OLora implements ContinualStrategy {
 
     @Override
     public void afterTask(ContinualTask task, int index) {
-        context.lora().freezeAdapter("task" + index);
+        context.lora().freezeAdapter(PerTaskAdapters.nameOf(index));
         closeTaskArrays();
     }
 
     @Override
     public void saveState(Path dir) throws IOException {
-        Files.write(dir.resolve("olora-adapters.txt"), adapters);
+        adapters.save(dir);
     }
 
     @Override
     public void loadState(Path dir, List<ContinualTask> finished) throws IOException {
-        List<String> names = Files.readAllLines(dir.resolve("olora-adapters.txt"));
-        if (names.size() != finished.size()) {
-            throw new IOException(dir + ": O-LoRA state lists " + names.size() + " adapters for "
-                    + finished.size() + " finished tasks");
-        }
-        for (String n : names) {
-            if (!context.lora().adapterNames().contains(n)) {
-                throw new IOException(dir + ": adapter " + n + " is not in the restored model");
-            }
-        }
-        adapters.clear();
-        adapters.addAll(names);
+        adapters.load(dir, finished, context.lora());
     }
 
     @Override

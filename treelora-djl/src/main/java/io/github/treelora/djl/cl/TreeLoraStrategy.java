@@ -127,7 +127,7 @@ public final class TreeLoraStrategy implements ContinualStrategy {
 
     @Override
     public void beforeTask(ContinualTask task, int index) {
-        String name = layout == Adapters.SHARED ? SHARED_ADAPTER : "task" + index;
+        String name = layout == Adapters.SHARED ? SHARED_ADAPTER : PerTaskAdapters.nameOf(index);
         if (layout == Adapters.PER_TASK && tracked != null) {
             context.lora().freezeAdapter(tracked);
         }

@@ -259,13 +259,22 @@ class StrategyMechanicsTest {
     }
 
     @Test
-    void jacobiEigenDecompositionSatisfiesTheDefinition() {
+    void eigenDecompositionOfACovarianceSatisfiesTheDefinition() {
         Random r = new Random(5);
         int n = 12;
+        // A = G G^T: symmetric positive semi-definite, like the covariances InfLoRA decomposes.
+        double[][] g = new double[n][n];
+        for (double[] row : g) {
+            for (int j = 0; j < n; j++) {
+                row[j] = r.nextGaussian();
+            }
+        }
         double[][] a = new double[n][n];
         for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                a[i][j] = a[j][i] = r.nextGaussian();
+            for (int j = 0; j < n; j++) {
+                for (int k = 0; k < n; k++) {
+                    a[i][j] += g[i][k] * g[j][k];
+                }
             }
         }
         SymmetricEigen eig = SymmetricEigen.of(a);

@@ -12,6 +12,7 @@ import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.ContinualTrainer;
 import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
+import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -62,15 +63,31 @@ public final class ContinualBenchmark {
      * @param learningRate Adam learning rate
      * @param numClasses size of the class-incremental head
      * @param lora adapter settings
+     * @param taskInference how class-incremental evaluation treats a sample of unknown task
      */
-    public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora) {
+    public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora,
+            TaskInference taskInference) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(lora, "lora");
+            Objects.requireNonNull(taskInference, "taskInference");
             if (batch < 1 || evalBatch < 1 || !(learningRate > 0) || numClasses < 1) {
                 throw new IllegalArgumentException("batch, evalBatch, learningRate and numClasses must be positive, got "
                         + batch + ", " + evalBatch + ", " + learningRate + ", " + numClasses);
             }
+        }
+
+        /**
+         * Settings without task inference.
+         *
+         * @param batch training batch size
+         * @param evalBatch evaluation batch size
+         * @param learningRate Adam learning rate
+         * @param numClasses size of the class-incremental head
+         * @param lora adapter settings
+         */
+        public Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora) {
+            this(batch, evalBatch, learningRate, numClasses, lora, TaskInference.NONE);
         }
     }
 
@@ -127,7 +144,7 @@ public final class ContinualBenchmark {
                         .batchSize(settings.batch()).evalBatchSize(settings.evalBatch())
                         .learningRate(settings.learningRate()).seed(seed)
                         .protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(settings.numClasses())
-                        .progress(false).build();
+                        .taskInference(settings.taskInference()).progress(false).build();
                 try (NDManager manager = NDManager.newBaseManager();
                         ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed)) {
                     epochsForReport.put(strategy.name(), epochs.get(n));
@@ -148,5 +165,26 @@ public final class ContinualBenchmark {
             }
         }
         return new Outcome(runs, full, epochsForReport, trees);
+    }
+
+    /**
+     * The report's one-line description of the class-incremental protocol.
+     *
+     * @param classes what the classes are called, e.g. "supersenses"
+     * @param inference the task inference used at test time
+     * @return the sentence
+     */
+    public static String protocolSentence(String classes, TaskInference inference) {
+        String base = "class-incremental (one growing head over the " + classes + " seen so far, no task id at test "
+                + "time, no replay); training masks logits to the current task's classes";
+        return switch (inference) {
+            case NONE -> base;
+            case NEAREST_CLASS_MEAN -> base + "; task-identity inference: each test sample goes to the task of the "
+                    + "nearest class mean (cosine) of the adapter-free features, then through that task's adapters "
+                    + "and classes";
+            case CLASS_GAUSSIAN -> base + "; task-identity inference: each test sample goes to the task of the most "
+                    + "likely class under per-class Gaussians of the adapter-free features, then through that task's "
+                    + "adapters and classes";
+        };
     }
 }

@@ -6,10 +6,10 @@ import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.backbone.BackboneCard;
 import io.github.treelora.examples.backbone.Backbones;
+import io.github.treelora.examples.benchmark.BenchmarkOptions;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
-import io.github.treelora.examples.benchmark.Strategies;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
@@ -20,14 +20,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -50,14 +48,8 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--strategies", split = ",", paramLabel = "NAME[,NAME...]",
-            description = "Strategies to run: seqlora, olora, inflora, treelora (PAPER preset), treelora-reference "
-                    + "(default: seqlora,olora,inflora,treelora).")
-    List<String> strategies = new ArrayList<>(Strategies.DEFAULTS);
-
-    @Option(names = "--seeds", split = ",", paramLabel = "SEED[,SEED...]",
-            description = "Seeds (one run per strategy and seed; several give mean and spread; default: 1,2,3).")
-    List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+    @Mixin
+    BenchmarkOptions options = new BenchmarkOptions(64, 5e-3);
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "Epochs per task for every strategy (default: the per-strategy budget, now 3 for every strategy, chosen on the validation holdout).")
@@ -70,30 +62,6 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     @Option(names = "--test-per-task", defaultValue = "1000", paramLabel = "N",
             description = "Evaluation images per task (default: ${DEFAULT-VALUE}).")
     int testPerTask;
-
-    @Option(names = "--batch", defaultValue = "64", description = "Training batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "5e-3",
-            description = "Adam learning rate (default: ${DEFAULT-VALUE}, the paper's ViT value; best of 5e-4, 2e-3 and 5e-3 on the validation holdout).")
-    double lr;
-
-    @Option(names = "--rank", defaultValue = "4", description = "LoRA rank on query and value (default: ${DEFAULT-VALUE}).")
-    int rank;
-
-    @Option(names = "--validation", description = "Evaluate on a holdout of the training set (500 per class) "
-            + "instead of the test set: use this when choosing hyperparameters.")
-    boolean validation;
-
-    @Option(names = "--quick", description = "Smoke run for CI: 64 training and 50 test images per task, 1 epoch, "
-            + "first seed only.")
-    boolean quick;
-
-    @Option(names = "--output", paramLabel = "DIR", description = "Output directory (default: runs/<command>-<timestamp>).")
-    Path output;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
-    Path data;
 
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone directory (default: the shipped "
             + Backbones.SHIPPED_RESOURCE + ").")
@@ -152,28 +120,26 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
         PrintWriter out = spec.commandLine().getOut();
-        List<String> names = strategies.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
-        for (String n : names) {
-            if (!Strategies.NAMES.contains(n)) {
-                spec.commandLine().getErr().println(job + ": unknown strategy '" + n + "'; known: " + Strategies.NAMES);
-                return 2;
-            }
+        List<String> names = options.strategyNames(job, spec.commandLine().getErr());
+        if (names == null) {
+            return 2;
         }
-        if (seeds.isEmpty() || trainPerTask < 1 || testPerTask < 1 || batch < 1 || !(lr > 0) || rank < 1
-                || (epochs != null && epochs < 1)) {
+        if (!options.valid() || trainPerTask < 1 || testPerTask < 1 || (epochs != null && epochs < 1)) {
             spec.commandLine().getErr().println(job + ": seeds must be given; sizes, batch, lr, rank and epochs must be positive");
             return 2;
         }
+        boolean quick = options.quick;
+        boolean validation = options.validation;
+        int rank = options.rank;
         int train = quick ? 64 : trainPerTask;
         int test = quick ? 50 : testPerTask;
-        List<Long> runSeeds = quick ? List.of(seeds.get(0)) : List.copyOf(seeds);
+        List<Long> runSeeds = options.runSeeds();
         Map<String, Integer> epochsByStrategy = new LinkedHashMap<>();
         for (String n : names) {
             epochsByStrategy.put(n, quick ? 1 : epochs != null ? epochs : DEFAULT_EPOCHS.get(n));
         }
-        Path dir = output != null ? output : Path.of("runs", job + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Path cache = data != null ? data : Datasets.defaultCache();
+        Path dir = options.outputDir(job);
+        Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
         BackboneCard card = Backbones.readCard(bbDir);
@@ -184,7 +150,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
         ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
-                new ContinualBenchmark.Settings(batch, 256, lr, 10, lora),
+                new ContinualBenchmark.Settings(options.batch, 256, options.lr, 10, lora, options.taskInference),
                 seed -> SplitMnistData.tasks(validation ? SplitMnistData.validationSplit(images.train(), 500, seed)
                         : images, SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), taskPrefix()),
                 manager -> {
@@ -195,10 +161,10 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                 }, out);
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("Protocol", "class-incremental (one growing head over the classes seen so far, no task id at test "
-                + "time, no replay); training masks logits to the current task's classes");
+        settings.put("Protocol", ContinualBenchmark.protocolSentence("classes", options.taskInference));
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all layers");
-        settings.put("Optimizer", "Adam, constant lr " + lr + ", batch " + batch + ", re-created at each task");
+        settings.put("Optimizer", "Adam, constant lr " + options.lr + ", batch " + options.batch
+                + ", re-created at each task");
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-" + datasetName() + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
                 + "self-pretrained ViT", taskDescription(), "treelora " + String.join(" ",
