@@ -1,6 +1,7 @@
 package io.github.treelora.examples.benchmark;
 
 import io.github.treelora.djl.cl.TaskInference;
+import io.github.treelora.djl.lora.LoraConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -59,6 +60,11 @@ public final class BenchmarkOptions {
                     + "the adapters and classes of that task; default: ${DEFAULT-VALUE}).")
     public TaskInference taskInference = TaskInference.NONE;
 
+    /** TreeLoRA's lambda. */
+    @Option(names = "--treelora-lambda", paramLabel = "LAMBDA", description = "TreeLoRA's regulariser strength "
+            + "(default: ${DEFAULT-VALUE}, the paper's ViT value).")
+    public double treeLoraLambda = Strategies.TREELORA_LAMBDA;
+
     /** Output directory. */
     @Option(names = "--output", paramLabel = "DIR", description = "Output directory (default: "
             + "runs/<command>-<timestamp>).")
@@ -104,12 +110,25 @@ public final class BenchmarkOptions {
     }
 
     /**
-     * Whether seeds are given and batch, lr and rank are positive.
+     * Whether seeds are given, batch, lr and rank are positive and TreeLoRA's lambda is finite and not negative.
      *
      * @return true when valid
      */
     public boolean valid() {
-        return !seeds.isEmpty() && batch >= 1 && lr > 0 && Double.isFinite(lr) && rank >= 1;
+        return !seeds.isEmpty() && batch >= 1 && lr > 0 && Double.isFinite(lr) && rank >= 1 && treeLoraLambda >= 0
+                && Double.isFinite(treeLoraLambda);
+    }
+
+    /**
+     * The trainer settings these options give.
+     *
+     * @param evalBatch evaluation batch size
+     * @param numClasses head size
+     * @param lora adapter settings
+     * @return settings
+     */
+    public ContinualBenchmark.Settings settings(int evalBatch, int numClasses, LoraConfig lora) {
+        return new ContinualBenchmark.Settings(batch, evalBatch, lr, numClasses, lora, taskInference, treeLoraLambda);
     }
 
     /**

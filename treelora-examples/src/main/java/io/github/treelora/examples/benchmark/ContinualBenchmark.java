@@ -64,13 +64,17 @@ public final class ContinualBenchmark {
      * @param numClasses size of the class-incremental head
      * @param lora adapter settings
      * @param taskInference how class-incremental evaluation treats a sample of unknown task
+     * @param treeLoraLambda TreeLoRA's regulariser strength
      */
     public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora,
-            TaskInference taskInference) {
+            TaskInference taskInference, double treeLoraLambda) {
         /** Validates. */
         public Settings {
             Objects.requireNonNull(lora, "lora");
             Objects.requireNonNull(taskInference, "taskInference");
+            if (!(treeLoraLambda >= 0) || Double.isInfinite(treeLoraLambda)) {
+                throw new IllegalArgumentException("treeLoraLambda must be finite and >= 0, got " + treeLoraLambda);
+            }
             if (batch < 1 || evalBatch < 1 || !(learningRate > 0) || numClasses < 1) {
                 throw new IllegalArgumentException("batch, evalBatch, learningRate and numClasses must be positive, got "
                         + batch + ", " + evalBatch + ", " + learningRate + ", " + numClasses);
@@ -87,7 +91,7 @@ public final class ContinualBenchmark {
          * @param lora adapter settings
          */
         public Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora) {
-            this(batch, evalBatch, learningRate, numClasses, lora, TaskInference.NONE);
+            this(batch, evalBatch, learningRate, numClasses, lora, TaskInference.NONE, Strategies.TREELORA_LAMBDA);
         }
     }
 
@@ -146,7 +150,8 @@ public final class ContinualBenchmark {
                         .protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(settings.numClasses())
                         .taskInference(settings.taskInference()).progress(false).build();
                 try (NDManager manager = NDManager.newBaseManager();
-                        ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed)) {
+                        ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed,
+                                settings.treeLoraLambda())) {
                     epochsForReport.put(strategy.name(), epochs.get(n));
                     ContinualResult result = new ContinualTrainer(config).run(backbones.load(manager), seedTasks,
                             strategy);

@@ -42,17 +42,31 @@ public final class Strategies {
      * @throws IllegalArgumentException if the name is unknown (the message lists the known ones)
      */
     public static ContinualStrategy create(String name, LoraConfig lora, long seed) {
+        return create(name, lora, seed, TREELORA_LAMBDA);
+    }
+
+    /**
+     * Creates a fresh strategy with TreeLoRA's lambda given.
+     *
+     * @param name a member of {@link #NAMES} (case-insensitive)
+     * @param lora the adapter settings shared by all strategies
+     * @param seed seed of TreeLoRA's selector
+     * @param treeLoraLambda TreeLoRA's regulariser strength (ignored by the other strategies)
+     * @return the strategy
+     * @throws IllegalArgumentException if the name is unknown (the message lists the known ones)
+     */
+    public static ContinualStrategy create(String name, LoraConfig lora, long seed, double treeLoraLambda) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "seqlora" -> new SeqLora(lora);
             case "olora" -> new OLora(lora);
             case "inflora" -> new InfLora(lora);
-            case "treelora" -> new TreeLoraStrategy(lora, treeLora(Preset.PAPER, seed));
-            case "treelora-reference" -> new TreeLoraStrategy(lora, treeLora(Preset.REFERENCE, seed));
+            case "treelora" -> new TreeLoraStrategy(lora, treeLora(Preset.PAPER, seed, treeLoraLambda));
+            case "treelora-reference" -> new TreeLoraStrategy(lora, treeLora(Preset.REFERENCE, seed, treeLoraLambda));
             default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; known: " + NAMES);
         };
     }
 
-    private static TreeLoraConfig treeLora(Preset preset, long seed) {
-        return TreeLoraConfig.builder(preset).lambda(TREELORA_LAMBDA).maxDepth(TREELORA_DEPTH).seed(seed).build();
+    private static TreeLoraConfig treeLora(Preset preset, long seed, double lambda) {
+        return TreeLoraConfig.builder(preset).lambda(lambda).maxDepth(TREELORA_DEPTH).seed(seed).build();
     }
 }

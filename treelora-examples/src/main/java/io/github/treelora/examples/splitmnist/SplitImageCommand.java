@@ -150,7 +150,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
         ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
-                new ContinualBenchmark.Settings(options.batch, 256, options.lr, 10, lora, options.taskInference),
+                options.settings(256, 10, lora),
                 seed -> SplitMnistData.tasks(validation ? SplitMnistData.validationSplit(images.train(), 500, seed)
                         : images, SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), taskPrefix()),
                 manager -> {

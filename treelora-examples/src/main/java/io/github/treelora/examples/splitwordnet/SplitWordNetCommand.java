@@ -146,8 +146,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         try (HfTokenizer tokenizer = HfTokenizer.open(modelDir.resolve(TOKENIZER_FILE),
                 HfTokenizer.Settings.fixed(maxLength))) {
             outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
-                    new ContinualBenchmark.Settings(options.batch, 256, options.lr, numClasses, lora,
-                            options.taskInference),
+                    options.settings(256, numClasses, lora),
                     seed -> tasks(all, train, test, seed, validation, tokenizer),
                     manager -> {
                         BertModel bert = MiniLm.load(onnx, manager);
