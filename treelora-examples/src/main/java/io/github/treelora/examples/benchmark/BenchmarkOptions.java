@@ -58,7 +58,7 @@ public final class BenchmarkOptions {
             description = "Class-incremental evaluation: NONE (the current model and the growing head), "
                     + "NEAREST_CLASS_MEAN or CLASS_GAUSSIAN (predict the task from adapter-free features, then use "
                     + "the adapters and classes of that task; default: ${DEFAULT-VALUE}).")
-    public TaskInference taskInference = TaskInference.NONE;
+    public TaskInference taskInference;
 
     /** TreeLoRA's lambda. */
     @Option(names = "--treelora-lambda", paramLabel = "LAMBDA", description = "TreeLoRA's regulariser strength "
@@ -77,7 +77,7 @@ public final class BenchmarkOptions {
 
     /** For picocli. */
     public BenchmarkOptions() {
-        this(32, 5e-3);
+        this(32, 5e-3, TaskInference.NONE);
     }
 
     /**
@@ -85,10 +85,12 @@ public final class BenchmarkOptions {
      *
      * @param batch default batch size
      * @param lr default learning rate
+     * @param taskInference default task inference
      */
-    public BenchmarkOptions(int batch, double lr) {
+    public BenchmarkOptions(int batch, double lr, TaskInference taskInference) {
         this.batch = batch;
         this.lr = lr;
+        this.taskInference = taskInference;
     }
 
     /**

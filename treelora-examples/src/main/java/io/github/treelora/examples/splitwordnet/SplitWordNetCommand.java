@@ -3,6 +3,7 @@ package io.github.treelora.examples.splitwordnet;
 import io.github.treelora.djl.cl.Backbone;
 import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.PooledBackbone;
+import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
 import io.github.treelora.djl.models.bert.BertModel;
@@ -69,7 +70,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
 
     /** Shared options; lr 5e-3 was the best of 2e-3 and 5e-3 on the validation holdout. */
     @Mixin
-    BenchmarkOptions options = new BenchmarkOptions(32, 5e-3);
+    BenchmarkOptions options = new BenchmarkOptions(32, 5e-3, TaskInference.NONE);
 
     @Option(names = "--epochs", defaultValue = "" + DEFAULT_EPOCHS, paramLabel = "N",
             description = "Epochs per task for every strategy (default: ${DEFAULT-VALUE}).")
