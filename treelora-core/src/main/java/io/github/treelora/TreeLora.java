@@ -135,16 +135,20 @@ public final class TreeLora<V> {
             List<V> means = current.means();
             double factor = layerFactor();
             List<V> selected = new ArrayList<>(numLayers);
-            double[] distances = new double[numLayers];
             int[] taskIds = new int[numLayers];
             for (int l = 0; l < numLayers; l++) {
                 MemorySlot<V> slot = memory.slots().get(arms[l]);
-                V v = slot.vectors().get(l);
-                selected.add(v);
-                distances[l] = factor == 1.0
-                        ? ops.l1Distance(means.get(l), v)
-                        : l1DistanceScaled(means.get(l), factor, v);
+                selected.add(slot.vectors().get(l));
                 taskIds[l] = slot.firstTaskId();
+            }
+            double[] distances;
+            if (factor == 1.0) {
+                distances = ops.l1Distances(means, selected);
+            } else {
+                distances = new double[numLayers];
+                for (int l = 0; l < numLayers; l++) {
+                    distances[l] = l1DistanceScaled(means.get(l), factor, selected.get(l));
+                }
             }
             selector.observe(arms, distances);
             double lambda = config.lambda().at(stepInEpoch, stepsPerEpoch);

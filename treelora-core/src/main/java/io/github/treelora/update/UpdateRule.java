@@ -21,12 +21,12 @@ public enum UpdateRule {
         public <V> double apply(VectorOps<V> ops, List<V> gradients, List<V> values, List<V> selected,
                 double loss, double lambda) {
             checkSizes(gradients, values, selected);
+            double[] gradientNorms = ops.l2Norms(gradients);
+            double[] selectedNorms = ops.l2Norms(selected);
             double applied = 0;
             for (int l = 0; l < gradients.size(); l++) {
-                V g = gradients.get(l);
-                V v = selected.get(l);
-                double coefficient = lambda * ops.l2Norm(g) / Math.max(ops.l2Norm(v), EPS);
-                ops.axpy(coefficient, v, g);
+                double coefficient = lambda * gradientNorms[l] / Math.max(selectedNorms[l], EPS);
+                ops.axpy(coefficient, selected.get(l), gradients.get(l));
                 applied += coefficient;
             }
             return applied / gradients.size();
@@ -44,8 +44,8 @@ public enum UpdateRule {
                 double loss, double lambda) {
             checkSizes(gradients, values, selected);
             double r = 0;
-            for (int l = 0; l < values.size(); l++) {
-                r -= ops.dot(values.get(l), selected.get(l));
+            for (double d : ops.dots(values, selected)) {
+                r -= d;
             }
             double coefficient = lambda * loss / (r + 1e-5);
             for (int l = 0; l < gradients.size(); l++) {

@@ -151,4 +151,64 @@ public interface VectorOps<V> {
         scale(mean, 1.0 - w);
         axpy(w, x, mean);
     }
+
+    /**
+     * Per-layer L1 distances {@code l1Distance(a[l], b[l])}. Engines override this to compute all layers with
+     * one transfer to the host (the TreeLoRA step calls it once per step).
+     *
+     * @param a first vectors
+     * @param b second vectors, same count and lengths
+     * @return the distances, one per layer
+     */
+    default double[] l1Distances(List<V> a, List<V> b) {
+        requireSameCount(a, b);
+        double[] out = new double[a.size()];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = l1Distance(a.get(l), b.get(l));
+        }
+        return out;
+    }
+
+    /**
+     * Per-layer dot products {@code dot(a[l], b[l])}, one transfer where the engine allows.
+     *
+     * @param a first vectors
+     * @param b second vectors, same count and lengths
+     * @return the dot products, one per layer
+     */
+    default double[] dots(List<V> a, List<V> b) {
+        requireSameCount(a, b);
+        double[] out = new double[a.size()];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = dot(a.get(l), b.get(l));
+        }
+        return out;
+    }
+
+    /**
+     * Per-layer Euclidean norms, one transfer where the engine allows.
+     *
+     * @param v vectors
+     * @return the norms, one per layer
+     */
+    default double[] l2Norms(List<V> v) {
+        double[] out = new double[v.size()];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = l2Norm(v.get(l));
+        }
+        return out;
+    }
+
+    /**
+     * Checks that two per-layer lists have the same number of vectors.
+     *
+     * @param a first list
+     * @param b second list
+     * @throws IllegalArgumentException if the counts differ
+     */
+    static void requireSameCount(List<?> a, List<?> b) {
+        if (a.size() != b.size()) {
+            throw new IllegalArgumentException("layer counts differ: " + a.size() + " and " + b.size());
+        }
+    }
 }

@@ -41,6 +41,31 @@ class NDArrayVectorOpsTest {
         }
     }
 
+    /** Layer-batched reductions (one host transfer) on hand-computed cases, also across shapes of equal size. */
+    @Test
+    void perLayerReductionsMatchHandComputation() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch");
+                NDArrayVectorOps ops = new NDArrayVectorOps(m)) {
+            NDArray a0 = m.create(new float[] {1, -2, 3, 0}, new Shape(2, 2));
+            NDArray a1 = m.create(new float[] {0.5f, 0.5f});
+            NDArray b0 = ops.fromFloatArray(new float[] {0, 1, 1, 4});
+            NDArray b1 = ops.fromFloatArray(new float[] {-0.5f, 2});
+            // |1-0| + |-2-1| + |3-1| + |0-4| = 10; |0.5+0.5| + |0.5-2| = 2.5
+            assertArrayEquals(new double[] {10, 2.5}, ops.l1Distances(List.of(a0, a1), List.of(b0, b1)), 1e-6);
+            // 0 - 2 + 3 + 0 = 1; -0.25 + 1 = 0.75
+            assertArrayEquals(new double[] {1, 0.75}, ops.dots(List.of(a0, a1), List.of(b0, b1)), 1e-6);
+            assertArrayEquals(new double[] {Math.sqrt(14), Math.sqrt(0.5)}, ops.l2Norms(List.of(a0, a1)), 1e-6);
+            assertArrayEquals(new double[0], ops.l2Norms(List.of()), 0);
+            assertThrows(IllegalArgumentException.class, () -> ops.l1Distances(List.of(a0), List.of(b0, b1)));
+            assertThrows(IllegalArgumentException.class, () -> ops.dots(List.of(a0), List.of(b1)));
+            // Running mean of a (2, 2) mean and a flat sample: (mean * 2 + x) / 3.
+            NDArray mean = m.create(new float[] {3, 3, 0, 0}, new Shape(2, 2));
+            ops.updateRunningMean(mean, ops.fromFloatArray(new float[] {0, 6, 3, -3}), 3);
+            assertEquals(new Shape(2, 2), mean.getShape());
+            assertArrayEquals(new float[] {2, 4, 1, -1}, mean.toFloatArray(), 1e-6f);
+        }
+    }
+
     @Test
     void parameterWithGradientIsReadWithoutTouchingItsGraphOrManager() {
         try (NDManager model = NDManager.newBaseManager("PyTorch");
@@ -48,9 +73,14 @@ class NDArrayVectorOpsTest {
             NDArray param = model.create(new float[] {1, 2, 3});
             param.setRequiresGradient(true);
             NDArray stored = ops.fromFloatArray(new float[] {0, 0, 1});
+            NDArray running = ops.fromFloatArray(new float[] {0, 0, 0});
             int before = ((BaseNDManager) model).getManagedArrays().size();
             int ownBefore = ((BaseNDManager) ops.manager()).getManagedArrays().size();
             for (int i = 0; i < 200; i++) {
+                ops.l1Distances(List.of(running, stored), List.of(param, param));
+                ops.dots(List.of(param), List.of(stored));
+                ops.l2Norms(List.of(param, stored));
+                ops.updateRunningMean(running, param, i + 1);
                 ops.l1Distance(param, stored);
                 ops.dot(param, stored);
                 ops.l2Norm(param);
