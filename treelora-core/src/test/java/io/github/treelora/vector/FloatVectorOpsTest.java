@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** The per-layer (batched) reductions of {@link VectorOps} on hand-computed cases. */
 class FloatVectorOpsTest {
 
-    private final FloatVectorOps ops = new FloatVectorOps();
+    private final FloatVectorOps ops = FloatVectorOps.INSTANCE;
 
     @Test
     void perLayerReductionsAreTheLayerwiseValues() {
