@@ -64,7 +64,15 @@ public final class ContinualBenchmark {
      * @param lora adapter settings
      */
     public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora) {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param batch training batch size
+         * @param evalBatch evaluation batch size
+         * @param learningRate Adam learning rate
+         * @param numClasses size of the class-incremental head
+         * @param lora adapter settings
+         */
         public Settings {
             Objects.requireNonNull(lora, "lora");
             if (batch < 1 || evalBatch < 1 || !(learningRate > 0) || numClasses < 1) {
@@ -84,7 +92,14 @@ public final class ContinualBenchmark {
      */
     public record Outcome(List<RunRecord> runs, List<JsonNode> fullResults, Map<String, Integer> epochs,
             Map<String, TaskTree> trees) {
-        /** Copies. */
+        /**
+         * Copies.
+         *
+         * @param runs one record per (seed, strategy), in execution order
+         * @param fullResults the trainer's results as JSON, same order
+         * @param epochs epochs per task by the strategies' display names
+         * @param trees each TreeLoRA strategy's final task tree from its first seed, by display name
+         */
         public Outcome {
             runs = List.copyOf(runs);
             fullResults = List.copyOf(fullResults);
