@@ -128,7 +128,9 @@ public final class TrainAdapterCommand implements Callable<Integer> {
             out.flush();
             ContinualResult result = new ContinualTrainer(config).run(backbone, tasks, method);
             result.writeJson(output.resolve(RESULT_FILE));
-            List<Path> written = saveAdapters(new LoraModel(backbone.block()), output, bbDir.toString());
+            // The shipped backbone lives inside the build's target folder: record its class-path name instead.
+            String baseModel = backboneDir != null ? backboneDir.toString() : Backbones.SHIPPED_RESOURCE;
+            List<Path> written = saveAdapters(new LoraModel(backbone.block()), output, baseModel);
             ContinualMetrics m = ContinualMetrics.of(result.accuracyMatrix());
             out.printf(Locale.ROOT, "train-adapter: ACC %.2f%%, BWT %.2f%% after %d tasks in %.1f s%n",
                     100 * m.accuracy(), 100 * m.backwardTransfer(), tasks.size(), result.totalSeconds());

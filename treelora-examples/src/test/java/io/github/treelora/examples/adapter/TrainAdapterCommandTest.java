@@ -67,13 +67,13 @@ class TrainAdapterCommandTest {
         CommandLine cli = new CommandLine(new TreeLoraCli());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        int code = cli.execute("train-adapter", "--output", dir.toString(), "--train-per-task", "64",
-                "--test-per-task", "40", "--epochs", "1", "--seed", "3", "--data", cache.toString());
+        int code = cli.execute("train-adapter", "--output", dir.toString(), "--train-per-task", "32",
+                "--test-per-task", "20", "--epochs", "1", "--seed", "3", "--data", cache.toString());
         assertEquals(0, code, err + "\n" + out);
 
         // PAPER preset: one adapter per task, each in PEFT's layout.
-        List<String> adapters = List.of("task0", "task1", "task2", "task3", "task4");
-        for (String a : adapters) {
+        List<String> names = List.of("task0", "task1", "task2", "task3", "task4");
+        for (String a : names) {
             assertTrue(Files.isRegularFile(dir.resolve(a).resolve(PeftAdapterIO.CONFIG_FILE)), a);
             assertTrue(Files.isRegularFile(dir.resolve(a).resolve(PeftAdapterIO.WEIGHTS_FILE)), a);
             assertTrue(out.toString().contains(dir.resolve(a).resolve(PeftAdapterIO.CONFIG_FILE).toString()), out.toString());
@@ -83,15 +83,20 @@ class TrainAdapterCommandTest {
         JsonNode accuracy = result.get("accuracy");
 
         List<ContinualTask> tasks = SplitMnistData.tasks(mnist,
-                SplitOptions.full().withPerTaskCaps(64, 40).withSeed(3));
+                SplitOptions.full().withPerTaskCaps(32, 20).withSeed(3));
         try (NDManager manager = NDManager.newBaseManager();
                 SafetensorsFile head = SafetensorsFile.open(dir.resolve("checkpoint/head.safetensors"));
                 SafetensorsFile saved = SafetensorsFile.open(dir.resolve("checkpoint/adapters.safetensors"))) {
-            ViTModel vit = Backbones.loadBackbone(Backbones.shipped(), manager);
+            Path adapters = dir;
+            // As docs/getting-started.md shows it:
+            ViTModel vit = Backbones.loadBackbone(Backbones.shipped(), manager);   // treelora-examples
             PooledBackbone block = new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN);
             LoraModel model = new LoraModel(block);
-            for (String a : adapters) {
-                List<String> paths = model.loadAdapter(dir.resolve(a), a);
+            for (String a : List.of("task0", "task1", "task2", "task3", "task4")) {
+                model.loadAdapter(adapters.resolve(a), a);
+            }
+            for (String a : names) {
+                List<String> paths = model.modulePaths(a);
                 // q and v of the 4 layers, named as in Hugging Face's ViTForImageClassification.
                 assertEquals(8, paths.size(), paths.toString());
                 assertTrue(paths.contains("vit.encoder.layer.0.attention.attention.query"), paths.toString());
@@ -102,7 +107,7 @@ class TrainAdapterCommandTest {
                             model.loraB(a).get(p).getArray().toFloatArray(), p);
                 }
             }
-            assertEquals(adapters, model.activeAdapters());
+            assertEquals(names, model.activeAdapters());
             NDArray w = manager.create(head.readFloats("head.weight"), new Shape(head.info("head.weight").shape()));
             NDArray b = manager.create(head.readFloats("head.bias"));
             ParameterStore ps = new ParameterStore(manager, false);
