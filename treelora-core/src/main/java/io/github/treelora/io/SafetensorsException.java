@@ -14,6 +14,7 @@ public class SafetensorsException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The tensor key the problem concerns, or null. */
     private final String key;
 
     /**

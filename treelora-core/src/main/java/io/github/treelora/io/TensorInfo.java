@@ -23,6 +23,11 @@ public record TensorInfo(String name, SafetensorsDType dtype, long[] shape, long
     /**
      * Creates a tensor description after checking it.
      *
+     * @param name tensor name (the header key)
+     * @param dtype element type
+     * @param shape dimensions, row-major; copied on construction and on access
+     * @param begin first byte of the data, relative to the data buffer
+     * @param end one past the last byte of the data, relative to the data buffer
      * @throws IllegalArgumentException when a dimension or offset is negative, {@code begin > end},
      *     the element count overflows a long, or the byte range does not match shape and dtype
      * @throws NullPointerException when name, dtype or shape is null

@@ -1,5 +1,6 @@
 package io.github.treelora.examples;
 
+import io.github.treelora.examples.adapter.TrainAdapterCommand;
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
         subcommands = {SplitMnistCommand.class, SplitFashionMnistCommand.class, SplitWordNetCommand.class,
-                PretrainBackboneCommand.class, InspectCommand.class, NotebookRunner.class,
+                TrainAdapterCommand.class, PretrainBackboneCommand.class, InspectCommand.class, NotebookRunner.class,
                 HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {

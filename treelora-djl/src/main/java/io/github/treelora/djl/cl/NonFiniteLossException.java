@@ -8,8 +8,11 @@ public final class NonFiniteLossException extends ArithmeticException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The failing task's position in the sequence. */
     private final int taskIndex;
+    /** The failing epoch. */
     private final int epoch;
+    /** The failing step within the epoch. */
     private final int step;
 
     /**

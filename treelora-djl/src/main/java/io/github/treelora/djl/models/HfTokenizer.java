@@ -40,7 +40,14 @@ public final class HfTokenizer implements AutoCloseable {
      */
     public record Settings(Padding padding, boolean truncation, int maxLength, boolean addSpecialTokens) {
 
-        /** Validates that a length is given whenever one is used. */
+        /**
+         * Validates that a length is given whenever one is used.
+         *
+         * @param padding the padding strategy
+         * @param truncation whether sequences longer than {@code maxLength} are cut (special tokens are kept)
+         * @param maxLength the length {@code MAX_LENGTH} padding and truncation use; ignored otherwise ({@code 0})
+         * @param addSpecialTokens whether {@code [CLS]}/{@code [SEP]} (or the model's equivalents) are added
+         */
         public Settings {
             Objects.requireNonNull(padding, "padding");
             if ((padding == Padding.MAX_LENGTH || truncation) && maxLength <= 0) {

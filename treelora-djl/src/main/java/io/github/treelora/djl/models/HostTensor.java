@@ -10,7 +10,12 @@ import java.util.Arrays;
  */
 public record HostTensor(long[] shape, float[] data) {
 
-    /** Validates that {@code data} holds exactly {@code product(shape)} values. */
+    /**
+     * Validates that {@code data} holds exactly {@code product(shape)} values.
+     *
+     * @param shape dimensions (copied on construction and access)
+     * @param data {@code product(shape)} values in row-major order (not copied)
+     */
     public HostTensor {
         shape = shape.clone();
         long n = 1;

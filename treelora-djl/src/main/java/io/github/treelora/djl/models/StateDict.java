@@ -55,7 +55,15 @@ public final class StateDict {
         /** No relaxation: every source tensor must be a model parameter. */
         public static final LoadOptions STRICT = new LoadOptions(List.of(), List.of());
 
-        /** Copies the lists. */
+        /**
+         * Copies the lists.
+         *
+         * @param ignored glob patterns ({@code *} matches any characters, dots included) of source tensors to skip
+         *     without reading them, for example {@code "*.rotary_emb.inv_freq"} (a buffer recomputed from the config)
+         *     or {@code "pooler.*"} (a head the model does not have)
+         * @param ties source tensors that duplicate a model parameter (tied weights saved twice); each may be absent,
+         *     and if present must equal its parameter exactly
+         */
         public LoadOptions {
             ignored = List.copyOf(ignored);
             ties = List.copyOf(ties);

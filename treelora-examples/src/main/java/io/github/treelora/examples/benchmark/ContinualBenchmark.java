@@ -68,7 +68,17 @@ public final class ContinualBenchmark {
      */
     public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora,
             TaskInference taskInference, double treeLoraLambda) {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param batch training batch size
+         * @param evalBatch evaluation batch size
+         * @param learningRate Adam learning rate
+         * @param numClasses size of the class-incremental head
+         * @param lora adapter settings
+         * @param taskInference how class-incremental evaluation treats a sample of unknown task
+         * @param treeLoraLambda TreeLoRA's regulariser strength
+         */
         public Settings {
             Objects.requireNonNull(lora, "lora");
             Objects.requireNonNull(taskInference, "taskInference");
@@ -105,7 +115,14 @@ public final class ContinualBenchmark {
      */
     public record Outcome(List<RunRecord> runs, List<JsonNode> fullResults, Map<String, Integer> epochs,
             Map<String, TaskTree> trees) {
-        /** Copies. */
+        /**
+         * Copies.
+         *
+         * @param runs one record per (seed, strategy), in execution order
+         * @param fullResults the trainer's results as JSON, same order
+         * @param epochs epochs per task by the strategies' display names
+         * @param trees each TreeLoRA strategy's final task tree from its first seed, by display name
+         */
         public Outcome {
             runs = List.copyOf(runs);
             fullResults = List.copyOf(fullResults);

@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import jdk.jshell.DeclarationSnippet;
@@ -45,11 +46,15 @@ import picocli.CommandLine.Spec;
  * <p>Outputs are written back into the notebook (unless {@code --check}): standard output and error as
  * {@code stream} outputs, each {@link Display#png} call as an {@code image/png} output at its place, the value of
  * a cell's final expression as {@code execute_result}, and a failing cell's error as an {@code error} output.
+ * SLF4J simple-logger records below WARN and DJL's GPU probe warning are left out of the outputs.
  */
 @Command(name = "run-notebooks", mixinStandardHelpOptions = true,
         description = "Executes Java-kernel Jupyter notebooks headless through JShell and writes their outputs back.")
 public final class NotebookRunner implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** A simple-logger record ("[thread] LEVEL logger - message") below WARN, or DJL's GPU probe warning. */
+    private static final Pattern LOG_NOISE = Pattern.compile(
+            "\\[[^\\]\\n]*\\] (?:(?:TRACE|DEBUG|INFO) \\S+|WARN ai\\.djl\\.util\\.cuda\\.CudaUtils) - ");
 
     @Spec
     private CommandSpec spec;
@@ -253,8 +258,9 @@ public final class NotebookRunner implements Callable<Integer> {
             System.setErr(oldErr);
         }
         addStdout(outputs, stdout.toString(StandardCharsets.UTF_8));
-        if (stderr.size() > 0) {
-            outputs.add(stream("stderr", stderr.toString(StandardCharsets.UTF_8)));
+        String errText = withoutLogNoise(stderr.toString(StandardCharsets.UTF_8));
+        if (!errText.isEmpty()) {
+            outputs.add(stream("stderr", errText));
         }
         if (failure != null) {
             ObjectNode err = outputs.addObject();
@@ -270,6 +276,26 @@ public final class NotebookRunner implements Callable<Integer> {
             result.putObject("metadata");
         }
         return failure;
+    }
+
+    /**
+     * Standard error without the log records a notebook reader does not need: SLF4J simple-logger records below
+     * WARN (the trainer's per-epoch INFO lines, DJL's engine start-up), and DJL's GPU probe warning, which
+     * machines with CUDA libraries but no driver print on every engine start. Other text, WARN and ERROR
+     * records (for example InfLoRA's basis warning) are kept. The level cannot be lowered in the session
+     * itself: the simple logger fixes each logger's level when it is created, possibly before the notebook ran.
+     *
+     * @param stderr a cell's captured standard error
+     * @return the text to show
+     */
+    static String withoutLogNoise(String stderr) {
+        StringBuilder kept = new StringBuilder();
+        for (String line : stderr.split("(?<=\n)")) {
+            if (!LOG_NOISE.matcher(line).lookingAt()) {
+                kept.append(line);
+            }
+        }
+        return kept.toString();
     }
 
     /** Expression values are shown; images are shown by Display's marker, not as text. */

@@ -87,6 +87,24 @@ class NotebookRunnerTest {
     }
 
     @Test
+    void leavesLogRecordsBelowWarnOutOfTheOutputs() throws IOException {
+        // Named logger levels are fixed per logger at creation: force this one to INFO whatever the JVM's default.
+        System.setProperty("org.slf4j.simpleLogger.log.nbtest", "info");
+        NotebookRunner.Result r = NotebookRunner.run(notebook(
+                "var log = org.slf4j.LoggerFactory.getLogger(\"nbtest\");\n"
+                        + "log.info(\"epoch 1 of 3\");\nlog.warn(\"basis is full\");\n"
+                        + "System.err.println(\"a plain error line\");"));
+        assertTrue(r.ok(), r.error());
+        String err = outputs(r, 1).stream().filter(o -> "stderr".equals(o.path("name").asText()))
+                .map(NotebookRunnerTest::text).reduce("", String::concat);
+        assertFalse(err.contains("epoch 1 of 3"), err);
+        assertTrue(err.contains("WARN nbtest - basis is full"), err);
+        assertTrue(err.contains("a plain error line"), err);
+        assertEquals("", NotebookRunner.withoutLogNoise("[main] INFO ai.djl.util.Platform - Found matching platform\n"
+                + "[Thread-5] WARN ai.djl.util.cuda.CudaUtils - Failed to detect GPU count\n"));
+    }
+
+    @Test
     void reportsCompileErrorsWithTheCellIndex() throws IOException {
         NotebookRunner.Result r = NotebookRunner.run(notebook("int a = 1;", "int b = undefinedName + 1;", "int c = 3;"));
         assertFalse(r.ok());

@@ -31,7 +31,20 @@ public record BertConfig(
         float hiddenDropoutProb,
         float attentionProbsDropoutProb) {
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param vocabSize word-piece vocabulary size
+     * @param hiddenSize model width
+     * @param numHiddenLayers encoder layers
+     * @param numAttentionHeads heads per layer; divides {@code hiddenSize}
+     * @param intermediateSize feed-forward width
+     * @param maxPositionEmbeddings longest sequence
+     * @param typeVocabSize number of token types (segments)
+     * @param layerNormEps LayerNorm epsilon (1e-12 for BERT)
+     * @param hiddenDropoutProb dropout after embeddings and projections (training only)
+     * @param attentionProbsDropoutProb dropout on attention weights (training only)
+     */
     public BertConfig {
         ConfigJson.requirePositive("vocab_size", vocabSize);
         ConfigJson.requirePositive("hidden_size", hiddenSize);

@@ -62,7 +62,14 @@ public record LlamaConfig(
     public record RopeScaling(
             double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositionEmbeddings) {
 
-        /** Validates the values. */
+        /**
+         * Validates the values.
+         *
+         * @param factor divisor applied to low frequencies
+         * @param lowFreqFactor wavelengths above {@code original / lowFreqFactor} are fully scaled
+         * @param highFreqFactor wavelengths below {@code original / highFreqFactor} are kept
+         * @param originalMaxPositionEmbeddings context length before extension
+         */
         public RopeScaling {
             if (!(factor > 0) || !(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor)
                     || originalMaxPositionEmbeddings <= 0) {
@@ -74,7 +81,28 @@ public record LlamaConfig(
         }
     }
 
-    /** Validates the dimensions. */
+    /**
+     * Validates the dimensions.
+     *
+     * @param modelType Hugging Face {@code model_type}
+     * @param vocabSize number of token ids
+     * @param hiddenSize width of the residual stream
+     * @param intermediateSize width of the SwiGLU MLP
+     * @param numHiddenLayers number of decoder layers
+     * @param numAttentionHeads number of query heads
+     * @param numKeyValueHeads number of key/value heads (grouped-query attention when smaller than query heads)
+     * @param headDim width of one attention head ({@code head_dim}, default {@code hidden_size / heads})
+     * @param rmsNormEps epsilon inside the RMS norm
+     * @param ropeTheta rotary base
+     * @param ropeScaling rotary frequency scaling, or {@code null} for plain RoPE
+     * @param maxPositionEmbeddings context length the model was trained for
+     * @param tieWordEmbeddings whether {@code lm_head} reuses {@code model.embed_tokens.weight}
+     * @param qkvBias whether q_proj, k_proj and v_proj have a bias
+     * @param oProjBias whether o_proj has a bias
+     * @param mlpBias whether gate_proj, up_proj and down_proj have a bias ({@code mlp_bias}, LLaMA only)
+     * @param slidingWindow window of sliding-window attention when it is in effect, else {@code null}; this
+     *     implementation attends to the whole context, so sequences longer than the window are rejected
+     */
     public LlamaConfig {
         if (vocabSize <= 0 || hiddenSize <= 0 || intermediateSize <= 0 || numHiddenLayers <= 0
                 || numAttentionHeads <= 0 || numKeyValueHeads <= 0 || headDim <= 0) {

@@ -35,7 +35,22 @@ public record ViTConfig(
         float hiddenDropoutProb,
         float attentionProbsDropoutProb) {
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param imageSize input height and width the position embeddings were made for
+     * @param patchSize square patch side; {@code imageSize} must be a multiple of it
+     * @param numChannels input channels (3 for RGB)
+     * @param hiddenSize model width
+     * @param numHiddenLayers number of encoder layers
+     * @param numAttentionHeads heads per layer; divides {@code hiddenSize}
+     * @param intermediateSize feed-forward width
+     * @param layerNormEps LayerNorm epsilon (HF default 1e-12; torchvision's ViT uses 1e-6)
+     * @param numLabels classes of the classification head
+     * @param qkvBias whether query, key and value projections have biases
+     * @param hiddenDropoutProb dropout after embeddings and projections (training only)
+     * @param attentionProbsDropoutProb dropout on attention weights (training only)
+     */
     public ViTConfig {
         ConfigJson.requirePositive("image_size", imageSize);
         ConfigJson.requirePositive("patch_size", patchSize);
