@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,11 +136,12 @@ public final class InfLora implements ContinualStrategy {
         String name = adapters.start(context.lora(), index, lora);
         Map<String, LoraLinear> layers = context.lora().layersOf(name);
         Map<String, double[][]> covariances = collect(layers, task.train());
+        EigenCache eigen = new EigenCache();
         for (Map.Entry<String, LoraLinear> e : layers.entrySet()) {
             LoraLinear layer = e.getValue();
             List<double[]> basis = bases.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
             double[][] projected = project(covariances.get(e.getKey()), basis);
-            SymmetricEigen eig = SymmetricEigen.of(projected);
+            SymmetricEigen eig = eigen.of(projected);
             int rank = layer.getRank(name);
             int in = (int) layer.getInFeatures();
             if (basis.size() + rank > in) {
@@ -164,8 +166,9 @@ public final class InfLora implements ContinualStrategy {
         context.lora().freezeAdapter(name);
         Map<String, LoraLinear> layers = context.lora().layersOf(name);
         Map<String, double[][]> covariances = collect(layers, task.train());
+        EigenCache eigen = new EigenCache();
         for (String path : layers.keySet()) {
-            grow(bases.computeIfAbsent(path, k -> new ArrayList<>()), covariances.get(path), threshold);
+            grow(bases.computeIfAbsent(path, k -> new ArrayList<>()), covariances.get(path), threshold, eigen);
         }
         LOG.info("InfLoRA: basis sizes after task {}: {}", index, basisSizes());
     }
@@ -233,6 +236,10 @@ public final class InfLora implements ContinualStrategy {
      * @return number of vectors added
      */
     static int grow(List<double[]> basis, double[][] c, double threshold) {
+        return grow(basis, c, threshold, new EigenCache());
+    }
+
+    private static int grow(List<double[]> basis, double[][] c, double threshold, EigenCache eigen) {
         int n = c.length;
         double total = 0;
         for (int i = 0; i < n; i++) {
@@ -247,7 +254,7 @@ public final class InfLora implements ContinualStrategy {
             remaining += projected[i][i];
         }
         double captured = total - remaining;
-        SymmetricEigen eig = SymmetricEigen.of(projected);
+        SymmetricEigen eig = eigen.of(projected);
         int added = 0;
         for (int k = 0; k < n && captured / total < threshold && basis.size() < n; k++) {
             if (!(eig.values()[k] > 1e-12 * total)) {
@@ -345,5 +352,27 @@ public final class InfLora implements ContinualStrategy {
         }
         bases.clear();
         bases.putAll(loaded);
+    }
+
+    /**
+     * The eigen-decompositions of one task step, shared by layers whose matrices are equal: a transformer's
+     * query and value projections read the same hidden states, so their covariances and bases are the same and
+     * the O(n^3) decomposition is done once per transformer layer instead of once per adapted module.
+     */
+    private static final class EigenCache {
+        private final List<double[][]> matrices = new ArrayList<>();
+        private final List<SymmetricEigen> results = new ArrayList<>();
+
+        SymmetricEigen of(double[][] m) {
+            for (int i = 0; i < matrices.size(); i++) {
+                if (Arrays.deepEquals(matrices.get(i), m)) {
+                    return results.get(i);
+                }
+            }
+            SymmetricEigen e = SymmetricEigen.of(m);
+            matrices.add(m);
+            results.add(e);
+            return e;
+        }
     }
 }
