@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 class ShippedDecoderTest {
 
     /**
-     * Measured on the shipped weights with this test's 200 held-out glosses (see docs/benchmarks.md); the bound
-     * leaves room for float differences only. A uniform guess over the vocabulary would score its size (4096).
+     * Measured 158.50 on the shipped weights with these 200 held-out glosses (2026-11-22; 169.17 over all 1,920
+     * held-out glosses, see the card); the bound allows 10 %. A uniform guess would score the vocabulary size, 4096.
      */
-    static final double PERPLEXITY_BOUND = 200;
+    static final double PERPLEXITY_BOUND = 175;
 
     @Test
     void loadsAndPredictsHeldOutGlossesFarBetterThanChance() throws Exception {
