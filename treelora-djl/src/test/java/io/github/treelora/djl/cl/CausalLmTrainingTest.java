@@ -197,6 +197,20 @@ class CausalLmTrainingTest {
     }
 
     @Test
+    void aLanguageModelCheckpointDoesNotResumeAClassificationRun(@TempDir Path tmp) throws Exception {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            new ContinualTrainer(config().epochs(1).checkpointDir(tmp).build()).run(decoder(m), tasks(1, 2, 2),
+                    Strategies.create("SeqLoRA", lora()));
+        }
+        ContinualTrainer trainer = new ContinualTrainer(config().epochs(1).checkpointDir(tmp).build());
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> trainer.resume(
+                    Synthetic.backbone(m, 2), Synthetic.tasks(1, 2, 4, 2, 5, 0.6), Strategies.create("SeqLoRA")));
+            assertTrue(e.getMessage().contains("checkpoint of a causal-lm task stream"), e.getMessage());
+        }
+    }
+
+    @Test
     void aStreamMixingClassificationAndLanguageModelDataIsRejected() {
         List<ContinualTask> lm = tasks(1, 2, 2);
         ContinualTask mixed = new ContinualTask(1, "vectors", new int[] {2},
