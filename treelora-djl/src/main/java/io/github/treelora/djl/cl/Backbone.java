@@ -15,6 +15,9 @@ import java.util.Objects;
  * freezes all its parameters. Intermediate arrays should be created from the inputs (not from parameters), so
  * that they belong to the trainer's per-step manager; the project's models follow this rule.
  *
+ * <p>For a causal-LM task stream ({@link CausalLmTaskData}) the block is the language model itself, e.g. a
+ * {@code LlamaForCausalLM} returning logits {@code (B, T, V)}, and {@code featureDim} is the vocabulary size V.
+ *
  * @param name a reference recorded in checkpoints and reports (model name, path or URL); weights are not
  *     saved, only a SHA-256 of them, which must match on resume
  * @param block the initialised feature extractor

@@ -47,7 +47,9 @@ import java.util.regex.Pattern;
  *       rsLoRA, which of A and B train), the active adapters per layer in order, and the SHA-256 of both
  *       safetensors files;</li>
  *   <li>{@value #ADAPTERS}: {@code <module path>.lora_A.<adapter>} and {@code .lora_B.<adapter>} (F32);</li>
- *   <li>{@value #HEAD}: {@code head.weight}, {@code head.bias} (F32);</li>
+ *   <li>{@value #HEAD}: {@code head.weight}, {@code head.bias} (F32); only for classification: a causal-LM
+ *       task stream has no head, and its JSON says {@code "objective": "causal-lm"} (the field is absent for
+ *       classification, so those checkpoints keep the original format);</li>
  *   <li>{@value #STRATEGY}/: the strategy's own files.</li>
  * </ul>
  * The optimizer is not saved: the trainer creates a fresh Adam at every task start, so a checkpoint between
@@ -75,7 +77,7 @@ final class Checkpoint {
     record Data(int completedTasks, ContinualStrategy strategy, ContinualTrainerConfig config, int numClasses,
             String backboneName, String backboneSha256, List<ContinualTask> tasks, AccuracyMatrix accuracy,
             List<ContinualResult.TaskStats> stats, double elapsedSeconds, LoraModel lora, Linear head,
-            List<Map<String, List<String>>> taskActiveAdapters) {
+            String objective, List<Map<String, List<String>>> taskActiveAdapters) {
     }
 
     static void save(Path dir, Data d) throws IOException {
@@ -109,14 +111,20 @@ final class Checkpoint {
                 }
             }
             adapters.write(tmp.resolve(ADAPTERS));
-            SafetensorsWriter head = new SafetensorsWriter();
-            putParameter(head, "head.weight", d.head().getParameters().get("weight"));
-            putParameter(head, "head.bias", d.head().getParameters().get("bias"));
-            head.write(tmp.resolve(HEAD));
+            if (d.head() != null) {
+                SafetensorsWriter head = new SafetensorsWriter();
+                putParameter(head, "head.weight", d.head().getParameters().get("weight"));
+                putParameter(head, "head.bias", d.head().getParameters().get("bias"));
+                head.write(tmp.resolve(HEAD));
+            }
 
             ObjectNode root = MAPPER.createObjectNode();
             root.put("format", FORMAT);
             root.put("version", VERSION);
+            if (!TaskObjective.CLASSIFICATION.equals(d.objective())) {
+                // only written for other objectives, so classification checkpoints keep the original format
+                root.put("objective", d.objective());
+            }
             root.put("completedTasks", d.completedTasks());
             root.put("strategy", d.strategy().name());
             root.put("seed", d.config().seed());
@@ -157,7 +165,9 @@ final class Checkpoint {
                 root.set("taskActiveAdapters", MAPPER.valueToTree(d.taskActiveAdapters()));
             }
             root.put("adaptersSha256", sha256(tmp.resolve(ADAPTERS)));
-            root.put("headSha256", sha256(tmp.resolve(HEAD)));
+            if (d.head() != null) {
+                root.put("headSha256", sha256(tmp.resolve(HEAD)));
+            }
             Files.writeString(tmp.resolve(JSON), MAPPER.writeValueAsString(root));
         });
     }
@@ -184,7 +194,8 @@ final class Checkpoint {
         }
         require(root != null && FORMAT.equals(root.path("format").asText()), json, "not a " + FORMAT + " file");
         require(root.path("version").asInt(-1) == VERSION, json, "unsupported version " + root.path("version"));
-        for (String f : List.of(ADAPTERS, HEAD)) {
+        boolean hasHead = objective(root).equals(TaskObjective.CLASSIFICATION);
+        for (String f : hasHead ? List.of(ADAPTERS, HEAD) : List.of(ADAPTERS)) {
             Path p = dir.resolve(f);
             require(Files.exists(p), p, "missing");
             String key = f.equals(ADAPTERS) ? "adaptersSha256" : "headSha256";
@@ -193,6 +204,11 @@ final class Checkpoint {
         }
         require(Files.isDirectory(dir.resolve(STRATEGY)), dir.resolve(STRATEGY), "missing");
         return new Loaded(dir, root);
+    }
+
+    /** The objective a checkpoint was written for; classification when the field is absent (format version 1). */
+    private static String objective(JsonNode root) {
+        return root.path("objective").asText(TaskObjective.CLASSIFICATION);
     }
 
     /** A checkpoint read from disk and verified against its checksums. */
@@ -240,8 +256,10 @@ final class Checkpoint {
         }
 
         void checkCompatible(Backbone backbone, String sha, List<ContinualTask> tasks, String strategy,
-                ContinualTrainerConfig config, int numClasses) throws IOException {
+                ContinualTrainerConfig config, int numClasses, String objective) throws IOException {
             Path json = dir.resolve(JSON);
+            require(objective(root).equals(objective), json, "checkpoint of a " + objective(root)
+                    + " task stream, resumed with a " + objective + " task stream");
             require(root.path("backbone").path("sha256").asText().equals(sha), json, "the backbone '"
                     + backbone.name() + "' (SHA-256 " + sha + ") is not the checkpoint's '"
                     + root.path("backbone").path("name").asText() + "' (SHA-256 "

@@ -3,7 +3,6 @@ package io.github.treelora.djl.cl;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -50,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * is written. {@link #resume} continues from the last checkpoint and gives the same result as an
  * uninterrupted run (bitwise on CPU in the tests).
  *
+ * <p>Causal-LM tasks: when every split of the task stream is a {@link CausalLmTaskData}, the backbone's block is
+ * the language model itself (inputs {@code (inputIds, attentionMask)}, output logits {@code (B, T, V)} with
+ * {@code V = featureDim}); no head is built, training minimises the next-token loss on the completion tokens and
+ * the accuracy matrix holds exact-match rates of greedy decoding (the {@link EvaluationProtocol} does not apply:
+ * the answer is free text). Strategies, seeding and resume work the same way.
+ *
  * <p>Progress: SLF4J logs one line per epoch and per task; with {@code progress(true)} and a terminal, one
  * console line is redrawn with task, epoch, step, loss and samples/s.
  *
@@ -59,8 +64,6 @@ import org.slf4j.LoggerFactory;
 public final class ContinualTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContinualTrainer.class);
-    /** Added to masked logits: exp underflows to 0, and unlike -infinity it cannot produce 0 * inf = NaN. */
-    private static final float MASKED = -1e9f;
 
     private final ContinualTrainerConfig config;
 
@@ -122,6 +125,11 @@ public final class ContinualTrainer {
         Objects.requireNonNull(backbone, "backbone");
         Objects.requireNonNull(strategy, "strategy");
         int numClasses = validate(tasks);
+        boolean causalLm = TaskObjective.isCausalLm(tasks);
+        if (causalLm && config.taskInference() != TaskInference.NONE) {
+            throw new IllegalArgumentException("task inference " + config.taskInference() + " needs classification "
+                    + "tasks; this task stream is causal-LM (generation), whose answers are scored by exact match");
+        }
         Block block = backbone.block();
         LoraModel lora = new LoraModel(block);
         if (!lora.loraLayers().isEmpty()) {
@@ -134,21 +142,30 @@ public final class ContinualTrainer {
         }
         String sha = Checkpoint.backboneSha256(block);
         if (loaded != null) {
-            loaded.checkCompatible(backbone, sha, tasks, strategy.name(), config, numClasses);
+            loaded.checkCompatible(backbone, sha, tasks, strategy.name(), config, numClasses,
+                    causalLm ? TaskObjective.CAUSAL_LM : TaskObjective.CLASSIFICATION);
         }
         NDManager parent = parameterManager(block);
         long startNanos = System.nanoTime();
         try (NDManager run = parent.newSubManager()) {
             LoraInjector.freezeNonAdapterParameters(block);
             Engine.getInstance().setRandomSeed(seedInt(DataOrder.mix(config.seed(), -1, 0)));
-            Linear head = Linear.builder().setUnits(numClasses).build();
-            head.initialize(run, DataType.FLOAT32, new Shape(1, backbone.featureDim()));
-            Session s = new Session(backbone, lora, head, run, tasks, strategy, numClasses, sha);
+            TaskObjective objective;
+            if (causalLm) {
+                objective = new TaskObjective.CausalLm(backbone);
+            } else {
+                Linear head = Linear.builder().setUnits(numClasses).build();
+                head.initialize(run, DataType.FLOAT32, new Shape(1, backbone.featureDim()));
+                objective = new TaskObjective.Classification(backbone, head, numClasses);
+            }
+            Session s = new Session(backbone, lora, objective, run, tasks, strategy, numClasses, sha);
             int start = 0;
             double previousSeconds = 0;
             if (loaded != null) {
                 loaded.restoreAdapters(lora);
-                loaded.restoreHead(head);
+                if (objective.head() != null) {
+                    loaded.restoreHead(objective.head());
+                }
                 start = loaded.completedTasks();
                 previousSeconds = loaded.elapsedSeconds();
                 s.accuracy = loaded.accuracy();
@@ -248,7 +265,7 @@ public final class ContinualTrainer {
     private final class Session implements StrategyContext {
         final Backbone backbone;
         final LoraModel lora;
-        final Linear head;
+        final TaskObjective objective;
         final NDManager run;
         final List<ContinualTask> tasks;
         final ContinualStrategy strategy;
@@ -260,11 +277,11 @@ public final class ContinualTrainer {
         AccuracyMatrix accuracy;
         final List<ContinualResult.TaskStats> stats = new ArrayList<>();
 
-        Session(Backbone backbone, LoraModel lora, Linear head, NDManager run, List<ContinualTask> tasks,
+        Session(Backbone backbone, LoraModel lora, TaskObjective objective, NDManager run, List<ContinualTask> tasks,
                 ContinualStrategy strategy, int numClasses, String sha) {
             this.backbone = backbone;
             this.lora = lora;
-            this.head = head;
+            this.objective = objective;
             this.run = run;
             this.tasks = tasks;
             this.strategy = strategy;
@@ -287,7 +304,7 @@ public final class ContinualTrainer {
                 for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
                     int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
                     try (NDManager step = run.newSubManager()) {
-                        float[] f = features(ps, data.batch(idx, step).inputs(), false).toFloatArray();
+                        float[] f = objective.features(ps, data.batch(idx, step).inputs()).toFloatArray();
                         for (int r = 0; r < idx.length; r++) {
                             sums.computeIfAbsent(data.label(idx[r]), c -> identity.newSums()).add(f, r * d);
                         }
@@ -326,7 +343,7 @@ public final class ContinualTrainer {
             for (int from = 0; from < n; from += config.batchSize()) {
                 int[] idx = range(from, Math.min(n, from + config.batchSize()));
                 try (NDManager step = run.newSubManager()) {
-                    features(ps, data.batch(idx, step).inputs(), false);
+                    objective.observe(ps, data.batch(idx, step).inputs());
                 }
             }
             return n;
@@ -352,7 +369,7 @@ public final class ContinualTrainer {
             long stepCount = 0;
             List<Double> epochLosses = new ArrayList<>();
             try (NDManager taskManager = run.newSubManager()) {
-                NDArray mask = mask(taskManager, task.classes());
+                NDArray mask = objective.classMask(taskManager, task.classes());
                 for (int epoch = 0; epoch < epochs; epoch++) {
                     int[] order = DataOrder.permutation(n, config.seed(), k, epoch);
                     strategy.beforeEpoch(epoch, steps);
@@ -363,8 +380,7 @@ public final class ContinualTrainer {
                         try (NDManager step = run.newSubManager()) {
                             LabeledBatch b = task.train().batch(idx, step);
                             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                                NDArray logits = logits(ps, b.inputs(), true);
-                                NDArray total = crossEntropy(logits, mask, b.labels());
+                                NDArray total = objective.loss(ps, b, mask);
                                 NDArray term = strategy.lossTerm(step);
                                 if (term != null) {
                                     total = total.add(term);
@@ -443,7 +459,7 @@ public final class ContinualTrainer {
                     try (NDManager step = run.newSubManager()) {
                         lora.setAdaptersEnabled(false);
                         try {
-                            predicted = identity.predict(features(ps, data.batch(idx, step).inputs(), false), j);
+                            predicted = identity.predict(objective.features(ps, data.batch(idx, step).inputs()), j);
                         } finally {
                             lora.setAdaptersEnabled(true);
                         }
@@ -462,14 +478,12 @@ public final class ContinualTrainer {
                             hits[0] += group.size();
                         }
                         if (masks[p] == null) {
-                            masks[p] = mask(evalManager, tasks.get(p).classes());
+                            masks[p] = objective.classMask(evalManager, tasks.get(p).classes());
                         }
                         TaskIdentity.activate(lora, identity.activeAt(p));
                         try (NDManager step = run.newSubManager()) {
                             LabeledBatch b = data.batch(group.stream().mapToInt(Integer::intValue).toArray(), step);
-                            NDArray labels = b.labels().toType(DataType.INT64, false);
-                            correct += logits(ps, b.inputs(), false).add(masks[p]).argMax(1).eq(labels).sum()
-                                    .getLong();
+                            correct += objective.correct(ps, b, masks[p]);
                         }
                     }
                     hits[1] += idx.length;
@@ -484,50 +498,21 @@ public final class ContinualTrainer {
             TaskData data = t.test();
             long correct = 0;
             try (NDManager evalManager = run.newSubManager()) {
-                NDArray mask = mask(evalManager, visible);
+                NDArray mask = objective.classMask(evalManager, visible);
                 for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
                     int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
                     try (NDManager step = run.newSubManager()) {
                         LabeledBatch b = data.batch(idx, step);
-                        NDArray logits = logits(ps, b.inputs(), false);
-                        NDArray predicted = logits.add(mask).argMax(1);
-                        correct += predicted.eq(b.labels().toType(DataType.INT64, false)).sum().getLong();
+                        correct += objective.correct(ps, b, mask);
                     }
                 }
             }
             return (double) correct / data.size();
         }
 
-        NDArray features(ParameterStore ps, NDList inputs, boolean training) {
-            NDList out = backbone.block().forward(ps, inputs, training);
-            NDArray f = out.get(0);
-            Shape shape = f.getShape();
-            if (shape.dimension() != 2 || shape.get(1) != backbone.featureDim()
-                    || shape.get(0) != inputs.get(0).getShape().get(0)) {
-                throw new IllegalStateException("backbone '" + backbone.name() + "' returned features of shape "
-                        + shape + "; expected (batch " + inputs.get(0).getShape().get(0) + ", featureDim "
-                        + backbone.featureDim() + ")");
-            }
-            return f;
-        }
-
-        NDArray logits(ParameterStore ps, NDList inputs, boolean training) {
-            return head.forward(ps, new NDList(features(ps, inputs, training)), training).singletonOrThrow();
-        }
-
-        /** 0 for visible classes, {@link #MASKED} for the others; shape (C). */
-        NDArray mask(NDManager manager, int[] visible) {
-            float[] m = new float[numClasses];
-            Arrays.fill(m, MASKED);
-            for (int c : visible) {
-                m[c] = 0f;
-            }
-            return manager.create(m);
-        }
-
         Checkpoint.Data checkpointData(int completed, double elapsedSeconds) {
             return new Checkpoint.Data(completed, strategy, config, numClasses, backbone.name(), sha, tasks,
-                    accuracy, List.copyOf(stats), elapsedSeconds, lora, head,
+                    accuracy, List.copyOf(stats), elapsedSeconds, lora, objective.head(), objective.name(),
                     identity == null ? null : identity.activeSetsUpTo(completed));
         }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.treelora.Preset;
 import io.github.treelora.TreeLoraConfig;
+import io.github.treelora.djl.lora.LoraConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,13 +21,18 @@ final class Strategies {
     }
 
     static ContinualStrategy create(String name) {
+        return create(name, Synthetic.lora(4));
+    }
+
+    /** The same strategies with another adapter configuration (e.g. q_proj and v_proj of a decoder). */
+    static ContinualStrategy create(String name, LoraConfig lora) {
         return switch (name) {
-            case "SeqLoRA" -> new SeqLora(Synthetic.lora(4));
-            case "O-LoRA" -> new OLora(Synthetic.lora(4));
-            case "InfLoRA" -> new InfLora(Synthetic.lora(4), 0.9, 4);
-            case "TreeLoRA-PAPER" -> new TreeLoraStrategy(Synthetic.lora(4),
+            case "SeqLoRA" -> new SeqLora(lora);
+            case "O-LoRA" -> new OLora(lora);
+            case "InfLoRA" -> new InfLora(lora, 0.9, 4);
+            case "TreeLoRA-PAPER" -> new TreeLoraStrategy(lora,
                     TreeLoraConfig.builder(Preset.PAPER).lambda(0.1).build());
-            case "TreeLoRA-REFERENCE" -> new TreeLoraStrategy(Synthetic.lora(4),
+            case "TreeLoRA-REFERENCE" -> new TreeLoraStrategy(lora,
                     TreeLoraConfig.builder(Preset.REFERENCE).lambda(0.1).seed(3).build());
             default -> throw new IllegalArgumentException(name);
         };

@@ -192,11 +192,25 @@ public final class Backbones {
      * @throws IOException if the resource is absent or cannot be copied
      */
     public static Path shipped() throws IOException {
-        URL url = Backbones.class.getClassLoader().getResource(SHIPPED_RESOURCE + "/config.json");
+        return shipped(SHIPPED_RESOURCE, FILES, "pretrain-backbone");
+    }
+
+    /**
+     * The directory of a model shipped on the class path (used in place from {@code target/classes}, copied into
+     * a new temporary directory from a jar).
+     *
+     * @param resource the class-path folder
+     * @param files the files of the folder ({@code config.json} among them)
+     * @param command the {@code treelora} subcommand that creates it (named in the error)
+     * @return the directory
+     * @throws IOException if the resource is absent or cannot be copied
+     */
+    public static Path shipped(String resource, List<String> files, String command) throws IOException {
+        URL url = Backbones.class.getClassLoader().getResource(resource + "/config.json");
         if (url == null) {
-            throw new IOException("the shipped backbone " + SHIPPED_RESOURCE + " is not on the class path; "
-                    + "create it with: treelora pretrain-backbone --output treelora-examples/src/main/resources/"
-                    + SHIPPED_RESOURCE);
+            throw new IOException("the shipped model " + resource + " is not on the class path; "
+                    + "create it with: treelora " + command + " --output treelora-examples/src/main/resources/"
+                    + resource);
         }
         if ("file".equals(url.getProtocol())) {
             try {
@@ -206,10 +220,10 @@ public final class Backbones {
             }
         }
         Path dir = Files.createTempDirectory("treelora-backbone");
-        for (String name : FILES) {
-            try (InputStream in = Backbones.class.getClassLoader().getResourceAsStream(SHIPPED_RESOURCE + "/" + name)) {
+        for (String name : files) {
+            try (InputStream in = Backbones.class.getClassLoader().getResourceAsStream(resource + "/" + name)) {
                 if (in == null) {
-                    throw new IOException("shipped backbone file " + SHIPPED_RESOURCE + "/" + name + " is missing");
+                    throw new IOException("shipped model file " + resource + "/" + name + " is missing");
                 }
                 Files.copy(in, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }

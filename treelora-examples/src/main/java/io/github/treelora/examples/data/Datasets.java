@@ -95,6 +95,21 @@ public final class Datasets {
         return WordNetReader.read(dir, EnumSet.allOf(WordNetReader.PartOfSpeech.class), "wordnet");
     }
 
+    /**
+     * Loads the entries of Debian's {@code fortunes-min} and {@code fortunes} cookie files (see {@link
+     * FortuneReader}), used as plain language-model text.
+     *
+     * @param cache the cache directory
+     * @return the entries, files in name order
+     * @throws MissingDatasetException if the fortunes are not in the cache
+     * @throws IOException if a file is unreadable or invalid
+     */
+    public static List<String> fortunes(Path cache) throws IOException {
+        Path dir = cache.resolve("fortunes");
+        requireFile(dir.resolve("fortunes"), "Fortunes", cache);
+        return FortuneReader.readDirectory(dir);
+    }
+
     private static TrainTest<ImageDataset> idx(Path cache, String dirName, String title, String suffix,
             List<String> classes) throws IOException {
         Path dir = cache.resolve(dirName);

@@ -201,6 +201,21 @@ public final class SplitWordNetCommand implements Callable<Integer> {
      */
     static List<ContinualTask> tasks(TextDataset all, int trainPerClass, int testPerClass, long seed,
             boolean validation, HfTokenizer tokenizer) {
+        List<ContinualTask> tasks = new ArrayList<>();
+        for (TaskSplit<TextDataset> t : splits(all, trainPerClass, testPerClass, seed, validation)) {
+            tasks.add(new ContinualTask(t.taskId(), String.join(",", t.classNames()), t.classes(),
+                    TokenTaskData.encode(tokenizer, t.train().texts(), t.trainLabels(LabelSpace.GLOBAL)),
+                    TokenTaskData.encode(tokenizer, t.test().texts(), t.testLabels(LabelSpace.GLOBAL))));
+        }
+        return tasks;
+    }
+
+    /**
+     * The five Split-WordNet task splits of one seed (test part, or with {@code validation} a holdout of the
+     * training part in its place), shared by {@code split-wordnet} and {@code split-decoder}.
+     */
+    static List<TaskSplit<TextDataset>> splits(TextDataset all, int trainPerClass, int testPerClass, long seed,
+            boolean validation) {
         SplitOptions options = SplitOptions.full().withPerClassCaps(trainPerClass, testPerClass).withSeed(seed);
         TextDataset pool = all;
         if (validation) {
@@ -209,12 +224,6 @@ public final class SplitWordNetCommand implements Callable<Integer> {
             pool = SplitTasks.holdout(all, classes, testPerClass, seed).train();
             options = options.withSeed(seed ^ VALIDATION_SALT);
         }
-        List<ContinualTask> tasks = new ArrayList<>();
-        for (TaskSplit<TextDataset> t : SplitTasks.splitWordNet(pool, options).tasks()) {
-            tasks.add(new ContinualTask(t.taskId(), String.join(",", t.classNames()), t.classes(),
-                    TokenTaskData.encode(tokenizer, t.train().texts(), t.trainLabels(LabelSpace.GLOBAL)),
-                    TokenTaskData.encode(tokenizer, t.test().texts(), t.testLabels(LabelSpace.GLOBAL))));
-        }
-        return tasks;
+        return SplitTasks.splitWordNet(pool, options).tasks();
     }
 }

