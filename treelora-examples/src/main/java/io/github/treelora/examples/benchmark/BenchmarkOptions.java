@@ -42,7 +42,7 @@ public final class BenchmarkOptions {
     /** LoRA rank. */
     @Option(names = "--rank", paramLabel = "R", description = "LoRA rank (alpha is twice the rank; default: "
             + "${DEFAULT-VALUE}).")
-    public int rank = 4;
+    public int rank;
 
     /** Evaluate on a holdout of the training data. */
     @Option(names = "--validation", description = "Evaluate on a holdout of the training data instead of the test "
@@ -88,8 +88,21 @@ public final class BenchmarkOptions {
      * @param taskInference default task inference
      */
     public BenchmarkOptions(int batch, double lr, TaskInference taskInference) {
+        this(batch, lr, 4, taskInference);
+    }
+
+    /**
+     * Options with a command's own defaults, LoRA rank included.
+     *
+     * @param batch default batch size
+     * @param lr default learning rate
+     * @param rank default LoRA rank
+     * @param taskInference default task inference
+     */
+    public BenchmarkOptions(int batch, double lr, int rank, TaskInference taskInference) {
         this.batch = batch;
         this.lr = lr;
+        this.rank = rank;
         this.taskInference = taskInference;
     }
 

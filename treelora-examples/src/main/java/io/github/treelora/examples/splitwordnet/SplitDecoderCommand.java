@@ -3,13 +3,14 @@ package io.github.treelora.examples.splitwordnet;
 import io.github.treelora.djl.cl.Backbone;
 import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.PromptCompletionData;
+import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import io.github.treelora.examples.benchmark.BenchmarkOptions;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
-import io.github.treelora.examples.benchmark.Strategies;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.LabelSpace;
 import io.github.treelora.examples.data.SplitTasks;
@@ -25,8 +26,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,14 +62,9 @@ public final class SplitDecoderCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--strategies", split = ",", paramLabel = "NAME[,NAME...]",
-            description = "Strategies: seqlora, olora, inflora, treelora (PAPER preset), treelora-reference "
-                    + "(default: seqlora,olora,inflora,treelora).")
-    List<String> strategies = new ArrayList<>(Strategies.DEFAULTS);
-
-    @Option(names = "--seeds", split = ",", paramLabel = "SEED[,SEED...]",
-            description = "Seeds (subsampling, holdouts, initialisation, data order; default: 1,2,3).")
-    List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+    /** Shared options: batch 16, lr 5e-3 (validation holdout), rank 8; no task inference (answers are free text). */
+    @Mixin
+    BenchmarkOptions options = new BenchmarkOptions(16, 5e-3, 8, TaskInference.NONE);
 
     @Option(names = "--epochs", defaultValue = "" + DEFAULT_EPOCHS, paramLabel = "N",
             description = "Epochs per task for every strategy (default: ${DEFAULT-VALUE}).")
@@ -91,32 +86,9 @@ public final class SplitDecoderCommand implements Callable<Integer> {
             description = "Gloss words kept in a prompt; longer glosses are cut (default: ${DEFAULT-VALUE}).")
     int maxPrompt;
 
-    @Option(names = "--batch", defaultValue = "16", description = "Training batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "5e-3", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-
-    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank on q_proj and v_proj (default: ${DEFAULT-VALUE}).")
-    int rank;
-
-    @Option(names = "--validation", description = "Evaluate on a holdout of the training part instead of the test "
-            + "part: use this when choosing hyperparameters.")
-    boolean validation;
-
-    @Option(names = "--quick", description = "Smoke run for CI: 4 training and 3 test glosses per supersense, "
-            + "1 epoch, first seed only.")
-    boolean quick;
-
     @Option(names = "--decoder", paramLabel = "DIR", description = "Decoder directory (default: the shipped "
             + Decoders.SHIPPED_RESOURCE + ").")
     Path decoder;
-
-    @Option(names = "--output", paramLabel = "DIR", description = "Output directory (default: runs/split-decoder-<timestamp>).")
-    Path output;
-
-    @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
-    Path data;
 
     /** Creates the command (picocli fills the options). */
     public SplitDecoderCommand() {}
@@ -127,12 +99,14 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         String started = Instant.now().toString();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<String> names = strategies.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
-        for (String n : names) {
-            if (!Strategies.NAMES.contains(n)) {
-                err.println("split-decoder: unknown strategy '" + n + "'; known: " + Strategies.NAMES);
-                return 2;
-            }
+        List<String> names = options.strategyNames("split-decoder", err);
+        if (names == null) {
+            return 2;
+        }
+        if (options.taskInference != TaskInference.NONE) {
+            err.println("split-decoder: --task-inference does not apply: the answers are generated text scored by "
+                    + "exact match, not classes");
+            return 2;
         }
         for (Map.Entry<String, Integer> e : strategyEpochs.entrySet()) {
             if (!names.contains(e.getKey().toLowerCase(Locale.ROOT)) || e.getValue() < 1) {
@@ -141,26 +115,27 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        if (seeds.isEmpty() || trainPerClass < 1 || testPerClass < 1 || batch < 1 || !(lr > 0) || rank < 1
-                || epochs < 1 || maxPrompt < 1) {
+        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || epochs < 1 || maxPrompt < 1) {
             err.println("split-decoder: seeds must be given; sizes, batch, lr, rank, epochs and max-prompt must be "
                     + "positive");
             return 2;
         }
         Path dir = decoder != null ? decoder : Decoders.shipped();
         DecoderCard card = Decoders.readCard(dir);
+        boolean quick = options.quick;
+        boolean validation = options.validation;
+        int rank = options.rank;
         int train = quick ? 4 : trainPerClass;
         int test = quick ? 3 : testPerClass;
-        List<Long> runSeeds = quick ? List.of(seeds.get(0)) : List.copyOf(seeds);
+        List<Long> runSeeds = options.runSeeds();
         Map<String, Integer> epochsByStrategy = new LinkedHashMap<>();
         for (String n : names) {
             Integer own = strategyEpochs.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(n))
                     .map(Map.Entry::getValue).findFirst().orElse(null);
             epochsByStrategy.put(n, quick ? 1 : own != null ? own : epochs);
         }
-        Path outDir = output != null ? output : Path.of("runs", "split-decoder-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Path cache = data != null ? data : Datasets.defaultCache();
+        Path outDir = options.outputDir("split-decoder");
+        Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
@@ -173,7 +148,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         ContinualBenchmark.Outcome outcome;
         try (HfTokenizer tokenizer = Decoders.tokenizer(dir)) {
             outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
-                    new ContinualBenchmark.Settings(batch, 128, lr, numClasses, lora),
+                    options.settings(128, numClasses, lora),
                     seed -> tasks(all, train, test, seed, validation, tokenizer, maxPrompt),
                     manager -> {
                         LlamaForCausalLM lm = LlamaForCausalLM.fromPretrained(dir, manager);
@@ -190,7 +165,8 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 + "the whole vocabulary");
         settings.put("Tasks", SplitTasks.WORDNET_TASKS + " (lexicographer file numbers)");
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on q_proj and v_proj of every layer");
-        settings.put("Optimizer", "Adam, constant lr " + lr + ", batch " + batch + ", re-created at each task");
+        settings.put("Optimizer", "Adam, constant lr " + options.lr + ", batch " + options.batch
+                + ", re-created at each task");
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet generation: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
                 + "self-pretrained decoder", "4 supersenses, generated as text",
