@@ -155,11 +155,7 @@ final class Checkpoint {
             root.put("elapsedSeconds", d.elapsedSeconds());
             root.set("adapters", adapterJson);
             // Active order matters bitwise: the layer adds the adapters' outputs in this order.
-            ObjectNode active = root.putObject("activeAdapters");
-            d.lora().loraLayers().forEach((path, layer) -> {
-                ArrayNode names2 = active.putArray(path);
-                layer.getActiveAdapters().forEach(names2::add);
-            });
+            root.set("activeAdapters", MAPPER.valueToTree(d.lora().activeAdaptersByLayer()));
             if (d.taskActiveAdapters() != null) {
                 // Task inference evaluates a task's samples with the adapters active at its end.
                 root.set("taskActiveAdapters", MAPPER.valueToTree(d.taskActiveAdapters()));
@@ -297,6 +293,11 @@ final class Checkpoint {
         Map<String, List<String>> taskActiveAdapters(int task) throws IOException {
             JsonNode sets = root.path("taskActiveAdapters").path(task);
             require(sets.isObject(), dir.resolve(JSON), "no active adapters recorded for task " + task);
+            return activeSets(sets);
+        }
+
+        /** Module path -> active adapters, from the JSON form {@link LoraModel#activeAdaptersByLayer} was saved in. */
+        private static Map<String, List<String>> activeSets(JsonNode sets) {
             Map<String, List<String>> out = new LinkedHashMap<>();
             sets.fields().forEachRemaining(e -> {
                 List<String> names = new ArrayList<>();
@@ -344,12 +345,7 @@ final class Checkpoint {
                         pb.freeze(!l.path("trainableB").asBoolean());
                     }
                 }
-                JsonNode active = root.path("activeAdapters");
-                for (Map.Entry<String, LoraLinear> e : lora.loraLayers().entrySet()) {
-                    List<String> names = new ArrayList<>();
-                    active.path(e.getKey()).forEach(n -> names.add(n.asText()));
-                    e.getValue().setActiveAdapters(names);
-                }
+                lora.setActiveAdaptersByLayer(activeSets(root.path("activeAdapters")));
             }
         }
 

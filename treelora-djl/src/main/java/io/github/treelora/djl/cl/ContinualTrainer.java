@@ -186,7 +186,7 @@ public final class ContinualTrainer {
                 for (int k = start; k < tasks.size(); k++) {
                     s.trainTask(k);
                     if (s.identity != null) {
-                        s.recordTaskIdentity(k, TaskIdentity.activeSets(lora));
+                        s.recordTaskIdentity(k, lora.activeAdaptersByLayer());
                     }
                     s.evaluateAfter(k);
                     if (config.checkpointDir() != null) {
@@ -449,7 +449,7 @@ public final class ContinualTrainer {
          */
         double evaluateInferringTask(ParameterStore ps, int i, int j, long[] hits) {
             TaskData data = tasks.get(i).test();
-            Map<String, List<String>> current = TaskIdentity.activeSets(lora);
+            Map<String, List<String>> current = lora.activeAdaptersByLayer();
             long correct = 0;
             try (NDManager evalManager = run.newSubManager()) {
                 NDArray[] masks = new NDArray[j + 1];
@@ -480,7 +480,7 @@ public final class ContinualTrainer {
                         if (masks[p] == null) {
                             masks[p] = objective.classMask(evalManager, tasks.get(p).classes());
                         }
-                        TaskIdentity.activate(lora, identity.activeAt(p));
+                        lora.setActiveAdaptersByLayer(identity.activeAt(p));
                         try (NDManager step = run.newSubManager()) {
                             LabeledBatch b = data.batch(group.stream().mapToInt(Integer::intValue).toArray(), step);
                             correct += objective.correct(ps, b, masks[p]);
@@ -489,7 +489,7 @@ public final class ContinualTrainer {
                     hits[1] += idx.length;
                 }
             } finally {
-                TaskIdentity.activate(lora, current);
+                lora.setActiveAdaptersByLayer(current);
             }
             return (double) correct / data.size();
         }

@@ -1,15 +1,12 @@
 package io.github.treelora.djl.cl;
 
 import ai.djl.ndarray.NDArray;
-import io.github.treelora.djl.lora.LoraLinear;
-import io.github.treelora.djl.lora.LoraModel;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -217,21 +214,5 @@ final class TaskIdentity {
             s += a[from + i] * b[bFrom + i];
         }
         return s;
-    }
-
-    /** Layer path -> active adapters, as the layers hold them now. */
-    static Map<String, List<String>> activeSets(LoraModel lora) {
-        Map<String, List<String>> m = new LinkedHashMap<>();
-        for (Map.Entry<String, LoraLinear> e : lora.loraLayers().entrySet()) {
-            m.put(e.getKey(), List.copyOf(e.getValue().getActiveAdapters()));
-        }
-        return m;
-    }
-
-    /** Sets every layer's active adapters. */
-    static void activate(LoraModel lora, Map<String, List<String>> sets) {
-        for (Map.Entry<String, LoraLinear> e : lora.loraLayers().entrySet()) {
-            e.getValue().setActiveAdapters(sets.getOrDefault(e.getKey(), List.of()));
-        }
     }
 }

@@ -243,6 +243,32 @@ public final class LoraModel {
     }
 
     /**
+     * The active adapters of every LoRA layer, in each layer's order (the order in which the layer adds their
+     * outputs, which matters bitwise). Pass the result to {@link #setActiveAdaptersByLayer} to restore it.
+     *
+     * @return module path to that layer's active adapters
+     */
+    public Map<String, List<String>> activeAdaptersByLayer() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (Map.Entry<String, LoraLinear> e : loraLayers().entrySet()) {
+            m.put(e.getKey(), List.copyOf(e.getValue().getActiveAdapters()));
+        }
+        return m;
+    }
+
+    /**
+     * Sets every LoRA layer's active adapters, as {@link #activeAdaptersByLayer} returned them; a layer missing
+     * from the map gets none.
+     *
+     * @param sets module path to active adapters, in order
+     */
+    public void setActiveAdaptersByLayer(Map<String, List<String>> sets) {
+        for (Map.Entry<String, LoraLinear> e : loraLayers().entrySet()) {
+            e.getValue().setActiveAdapters(sets.getOrDefault(e.getKey(), List.of()));
+        }
+    }
+
+    /**
      * Freezes an adapter everywhere: it keeps contributing when active but is no longer trained.
      *
      * @param name an existing adapter

@@ -150,6 +150,10 @@ class LoraModelTest {
             assertClose(handForward(net, toDouble(x), List.of("task0", "task1")),
                     LoraTestSupport.predict(net, model.getNDManager(), new NDList(xs)), 1e-4);
             float[] both = LoraTestSupport.predict(net, model.getNDManager(), new NDList(xs));
+            Map<String, List<String>> bothByLayer = lm.activeAdaptersByLayer();
+            assertEquals(Map.of("layers.0.q_proj", List.of("task0", "task1"), "layers.0.v_proj", List.of("task0"),
+                    "layers.1.q_proj", List.of("task0", "task1"), "layers.1.v_proj", List.of("task0"),
+                    "head", List.of("task1")), bothByLayer);
             // A subset, and none.
             lm.setActiveAdapters("task1");
             assertEquals(List.of("task1"), lm.activeAdapters());
@@ -161,6 +165,12 @@ class LoraModelTest {
                     LoraTestSupport.predict(net, model.getNDManager(), new NDList(xs)), 1e-4);
             assertThrows(IllegalArgumentException.class, () -> lm.setActiveAdapters("task0", "nope"));
             assertEquals(List.of(), lm.activeAdapters(), "a failed activation changes nothing");
+
+            // Per-layer sets: a layer missing from the map gets none; the snapshot restores the same function.
+            lm.setActiveAdaptersByLayer(Map.of());
+            assertEquals(List.of(), lm.activeAdapters());
+            lm.setActiveAdaptersByLayer(bothByLayer);
+            assertArrayEquals(both, LoraTestSupport.predict(net, model.getNDManager(), new NDList(xs)));
 
             // Merge both into the base weights and back.
             lm.setActiveAdapters("task0", "task1");

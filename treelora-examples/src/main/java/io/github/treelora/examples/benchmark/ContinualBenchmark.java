@@ -90,19 +90,6 @@ public final class ContinualBenchmark {
                         + batch + ", " + evalBatch + ", " + learningRate + ", " + numClasses);
             }
         }
-
-        /**
-         * Settings without task inference.
-         *
-         * @param batch training batch size
-         * @param evalBatch evaluation batch size
-         * @param learningRate Adam learning rate
-         * @param numClasses size of the class-incremental head
-         * @param lora adapter settings
-         */
-        public Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora) {
-            this(batch, evalBatch, learningRate, numClasses, lora, TaskInference.NONE, Strategies.TREELORA_LAMBDA);
-        }
     }
 
     /**
