@@ -54,7 +54,8 @@ public record ContinualResult(String strategy, Map<String, Object> strategySetti
      * @param epochs epochs trained
      * @param steps optimizer steps
      * @param samples training samples seen (over all epochs)
-     * @param trainSeconds wall time of training (without evaluation and checkpointing)
+     * @param trainSeconds wall time of training, the strategy's work before and after the epochs included (without
+     *        evaluation and checkpointing)
      * @param samplesPerSecond training throughput
      * @param epochLosses mean total loss of each epoch
      */

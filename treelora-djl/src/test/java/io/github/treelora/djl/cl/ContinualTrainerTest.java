@@ -204,6 +204,44 @@ class ContinualTrainerTest {
     }
 
     @Test
+    void aTasksTrainingTimeIncludesTheStrategysWorkBeforeAndAfterItsEpochs() throws Exception {
+        // InfLoRA's representation passes run in beforeTask/afterTask; they are part of what learning a task costs.
+        long pauseMillis = 200;
+        ContinualStrategy slow = new Strategies.Failing(Strategies.create("SeqLoRA"), -1, -1) {
+            @Override
+            public void beforeTask(ContinualTask task, int index) {
+                pause(pauseMillis);
+                super.beforeTask(task, index);
+            }
+
+            @Override
+            public void afterTask(ContinualTask task, int index) {
+                super.afterTask(task, index);
+                pause(pauseMillis);
+            }
+        };
+        ContinualResult r;
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            r = new ContinualTrainer(config().epochs(1).build()).run(Synthetic.backbone(m, 1),
+                    Synthetic.tasks(2, 2, 16, 8, 2, 0.5), slow);
+        }
+        assertEquals(2, r.tasks().size());
+        for (ContinualResult.TaskStats t : r.tasks()) {
+            assertTrue(t.trainSeconds() >= 2 * pauseMillis / 1000.0, "task " + t.id() + " trained in "
+                    + t.trainSeconds() + " s, less than the strategy's two pauses of " + pauseMillis + " ms");
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aSwapInterruptedBetweenItsRenamesIsRecoveredAndAWrongBackboneIsRejected() throws Exception {
         List<ContinualTask> tasks = Synthetic.tasks(2, 2, 16, 8, 2, 0.5);
         Path ckpt = tmp.resolve("ckpt");
