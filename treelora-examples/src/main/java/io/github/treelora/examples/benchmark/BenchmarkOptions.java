@@ -7,14 +7,16 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The options every continual-learning benchmark command shares (a picocli mixin): strategies, seeds,
- * optimisation, holdout, smoke mode, task inference and output. Commands create it with their own batch size
- * and learning rate defaults.
+ * The options every continual-learning benchmark command shares (a picocli mixin): strategies, seeds, epochs,
+ * optimisation, holdout, smoke mode, task inference and output. Commands create it with their own defaults (batch
+ * size, learning rate, rank, task inference, and epochs per strategy).
  */
 public final class BenchmarkOptions {
 
@@ -29,6 +31,16 @@ public final class BenchmarkOptions {
             description = "Seeds (one run per strategy and seed: subsampling, holdouts, initialisation and data "
                     + "order; several give mean and spread; default: 1,2,3).")
     public List<Long> seeds = new ArrayList<>(List.of(1L, 2L, 3L));
+
+    /** Epochs per task for every strategy, overriding the command's defaults. */
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs per task for every strategy (default: the "
+            + "command's per-strategy budget, chosen on the validation holdout and printed when the run starts).")
+    public Integer epochs;
+
+    /** Epochs per task of single strategies, overriding {@link #epochs} and the defaults. */
+    @Option(names = "--strategy-epochs", split = ",", paramLabel = "NAME=N",
+            description = "Per-strategy epochs overriding --epochs and the defaults, e.g. inflora=2,treelora=1.")
+    public Map<String, Integer> strategyEpochs = new LinkedHashMap<>();
 
     /** Training batch size. */
     @Option(names = "--batch", paramLabel = "N", description = "Training batch size (default: ${DEFAULT-VALUE}).")
@@ -75,9 +87,12 @@ public final class BenchmarkOptions {
             + "~/.cache/treelora/data).")
     public Path data;
 
+    /** Per-strategy default epochs of the command. */
+    private final Map<String, Integer> defaultEpochs;
+
     /** For picocli. */
     public BenchmarkOptions() {
-        this(32, 5e-3, TaskInference.NONE);
+        this(32, 5e-3, 4, TaskInference.NONE, Map.of());
     }
 
     /**
@@ -85,25 +100,66 @@ public final class BenchmarkOptions {
      *
      * @param batch default batch size
      * @param lr default learning rate
-     * @param taskInference default task inference
-     */
-    public BenchmarkOptions(int batch, double lr, TaskInference taskInference) {
-        this(batch, lr, 4, taskInference);
-    }
-
-    /**
-     * Options with a command's own defaults, LoRA rank included.
-     *
-     * @param batch default batch size
-     * @param lr default learning rate
      * @param rank default LoRA rank
      * @param taskInference default task inference
+     * @param defaultEpochs default epochs per task, by strategy name (every name of {@link Strategies#NAMES} the
+     *        command may run)
      */
-    public BenchmarkOptions(int batch, double lr, int rank, TaskInference taskInference) {
+    public BenchmarkOptions(int batch, double lr, int rank, TaskInference taskInference,
+            Map<String, Integer> defaultEpochs) {
         this.batch = batch;
         this.lr = lr;
         this.rank = rank;
         this.taskInference = taskInference;
+        this.defaultEpochs = Map.copyOf(defaultEpochs);
+    }
+
+    /**
+     * Epochs per task of each strategy: {@code --strategy-epochs}, else {@code --epochs}, else the command's
+     * default; 1 in quick mode. Prints an error and returns null when a count is not positive or
+     * {@code --strategy-epochs} names a strategy that is not selected.
+     *
+     * @param job the command name, for the message
+     * @param names the selected strategies (as from {@link #strategyNames})
+     * @param err where to print
+     * @return epochs by strategy name, in the order of {@code names}, or null
+     */
+    public Map<String, Integer> epochsByStrategy(String job, List<String> names, PrintWriter err) {
+        if (epochs != null && epochs < 1) {
+            err.println(job + ": --epochs " + epochs + " must be positive");
+            return null;
+        }
+        Map<String, Integer> own = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : strategyEpochs.entrySet()) {
+            String name = e.getKey().trim().toLowerCase(Locale.ROOT);
+            if (!names.contains(name) || e.getValue() == null || e.getValue() < 1) {
+                err.println(job + ": --strategy-epochs " + e.getKey() + "=" + e.getValue()
+                        + " must name a selected strategy " + names + " with a positive count");
+                return null;
+            }
+            own.put(name, e.getValue());
+        }
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String n : names) {
+            Integer chosen = own.containsKey(n) ? own.get(n) : epochs != null ? epochs : defaultEpochs.get(n);
+            if (chosen == null) {
+                throw new IllegalStateException(job + " has no default epochs for " + n);
+            }
+            out.put(n, quick ? 1 : chosen);
+        }
+        return out;
+    }
+
+    /**
+     * The same default for every strategy.
+     *
+     * @param epochs epochs per task
+     * @return default epochs by strategy name
+     */
+    public static Map<String, Integer> sameEpochs(int epochs) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        Strategies.NAMES.forEach(n -> m.put(n, epochs));
+        return m;
     }
 
     /**

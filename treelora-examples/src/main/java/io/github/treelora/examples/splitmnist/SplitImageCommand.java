@@ -51,11 +51,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Mixin
-    BenchmarkOptions options = new BenchmarkOptions(64, 5e-3, TaskInference.CLASS_GAUSSIAN);
-
-    @Option(names = "--epochs", paramLabel = "N",
-            description = "Epochs per task for every strategy (default: the per-strategy budget chosen on the validation holdout: 3 for SeqLoRA, O-LoRA and InfLoRA, 2 for TreeLoRA).")
-    Integer epochs;
+    BenchmarkOptions options = new BenchmarkOptions(64, 5e-3, 4, TaskInference.CLASS_GAUSSIAN, DEFAULT_EPOCHS);
 
     @Option(names = "--train-per-task", defaultValue = "2000", paramLabel = "N",
             description = "Training images per task (class-balanced subset; default: ${DEFAULT-VALUE}).")
@@ -126,8 +122,12 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         if (names == null) {
             return 2;
         }
-        if (!options.valid() || trainPerTask < 1 || testPerTask < 1 || (epochs != null && epochs < 1)) {
-            spec.commandLine().getErr().println(job + ": seeds must be given; sizes, batch, lr, rank and epochs must be positive");
+        Map<String, Integer> epochsByStrategy = options.epochsByStrategy(job, names, spec.commandLine().getErr());
+        if (epochsByStrategy == null) {
+            return 2;
+        }
+        if (!options.valid() || trainPerTask < 1 || testPerTask < 1) {
+            spec.commandLine().getErr().println(job + ": seeds must be given; sizes, batch, lr and rank must be positive");
             return 2;
         }
         boolean quick = options.quick;
@@ -136,10 +136,6 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         int train = quick ? 64 : trainPerTask;
         int test = quick ? 50 : testPerTask;
         List<Long> runSeeds = options.runSeeds();
-        Map<String, Integer> epochsByStrategy = new LinkedHashMap<>();
-        for (String n : names) {
-            epochsByStrategy.put(n, quick ? 1 : epochs != null ? epochs : DEFAULT_EPOCHS.get(n));
-        }
         Path dir = options.outputDir(job);
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));

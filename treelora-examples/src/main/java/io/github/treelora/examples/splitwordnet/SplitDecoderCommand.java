@@ -64,15 +64,8 @@ public final class SplitDecoderCommand implements Callable<Integer> {
 
     /** Shared options: batch 16, lr 5e-3 (validation holdout), rank 8; no task inference (answers are free text). */
     @Mixin
-    BenchmarkOptions options = new BenchmarkOptions(16, 5e-3, 8, TaskInference.NONE);
-
-    @Option(names = "--epochs", defaultValue = "" + DEFAULT_EPOCHS, paramLabel = "N",
-            description = "Epochs per task for every strategy (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--strategy-epochs", split = ",", paramLabel = "NAME=N",
-            description = "Per-strategy epochs overriding --epochs, e.g. inflora=2,treelora=4.")
-    Map<String, Integer> strategyEpochs = new LinkedHashMap<>();
+    BenchmarkOptions options = new BenchmarkOptions(16, 5e-3, 8, TaskInference.NONE,
+            BenchmarkOptions.sameEpochs(DEFAULT_EPOCHS));
 
     @Option(names = "--train-per-class", defaultValue = "64", paramLabel = "N",
             description = "Training glosses per supersense (default: ${DEFAULT-VALUE}).")
@@ -108,16 +101,12 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                     + "exact match, not classes");
             return 2;
         }
-        for (Map.Entry<String, Integer> e : strategyEpochs.entrySet()) {
-            if (!names.contains(e.getKey().toLowerCase(Locale.ROOT)) || e.getValue() < 1) {
-                err.println("split-decoder: --strategy-epochs " + e.getKey() + "=" + e.getValue()
-                        + " must name a selected strategy " + names + " with a positive count");
-                return 2;
-            }
+        Map<String, Integer> epochsByStrategy = options.epochsByStrategy("split-decoder", names, err);
+        if (epochsByStrategy == null) {
+            return 2;
         }
-        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || epochs < 1 || maxPrompt < 1) {
-            err.println("split-decoder: seeds must be given; sizes, batch, lr, rank, epochs and max-prompt must be "
-                    + "positive");
+        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || maxPrompt < 1) {
+            err.println("split-decoder: seeds must be given; sizes, batch, lr, rank and max-prompt must be positive");
             return 2;
         }
         Path dir = decoder != null ? decoder : Decoders.shipped();
@@ -128,12 +117,6 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         int train = quick ? 4 : trainPerClass;
         int test = quick ? 3 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
-        Map<String, Integer> epochsByStrategy = new LinkedHashMap<>();
-        for (String n : names) {
-            Integer own = strategyEpochs.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(n))
-                    .map(Map.Entry::getValue).findFirst().orElse(null);
-            epochsByStrategy.put(n, quick ? 1 : own != null ? own : epochs);
-        }
         Path outDir = options.outputDir("split-decoder");
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));

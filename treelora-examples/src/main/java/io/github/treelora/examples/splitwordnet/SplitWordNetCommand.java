@@ -62,19 +62,15 @@ public final class SplitWordNetCommand implements Callable<Integer> {
     /** Seed salt of the validation holdout, so it differs from the test holdout and subsampling. */
     private static final long VALIDATION_SALT = 0x76616C69L;
 
-    /** Default epochs per task (set for time, not tuned; see docs/benchmarks.md). */
-    static final int DEFAULT_EPOCHS = 2;
+    /** Default epochs per task (docs/benchmarks.md). */
+    static final Map<String, Integer> DEFAULT_EPOCHS = BenchmarkOptions.sameEpochs(2);
 
     @Spec
     private CommandSpec spec;
 
     /** Shared options; lr 5e-3 was the best of 2e-3 and 5e-3, CLASS_GAUSSIAN the best task inference, on the validation holdout. */
     @Mixin
-    BenchmarkOptions options = new BenchmarkOptions(32, 5e-3, TaskInference.CLASS_GAUSSIAN);
-
-    @Option(names = "--epochs", defaultValue = "" + DEFAULT_EPOCHS, paramLabel = "N",
-            description = "Epochs per task for every strategy (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    BenchmarkOptions options = new BenchmarkOptions(32, 5e-3, 4, TaskInference.CLASS_GAUSSIAN, DEFAULT_EPOCHS);
 
     @Option(names = "--train-per-class", defaultValue = "64", paramLabel = "N",
             description = "Training glosses per supersense (default: ${DEFAULT-VALUE}, so one seed of the four "
@@ -107,8 +103,12 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         if (names == null) {
             return 2;
         }
-        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || epochs < 1 || maxLength < 3) {
-            err.println("split-wordnet: seeds must be given; sizes, batch, lr, rank and epochs must be positive, "
+        Map<String, Integer> epochsByStrategy = options.epochsByStrategy("split-wordnet", names, err);
+        if (epochsByStrategy == null) {
+            return 2;
+        }
+        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || maxLength < 3) {
+            err.println("split-wordnet: seeds must be given; sizes, batch, lr and rank must be positive, "
                     + "max-length at least 3");
             return 2;
         }
@@ -127,18 +127,15 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         int rank = options.rank;
         int train = quick ? 8 : trainPerClass;
         int test = quick ? 5 : testPerClass;
-        int runEpochs = quick ? 1 : epochs;
         List<Long> runSeeds = options.runSeeds();
-        Map<String, Integer> epochsByStrategy = new LinkedHashMap<>();
-        names.forEach(n -> epochsByStrategy.put(n, runEpochs));
         Path dir = options.outputDir("split-wordnet");
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
         out.printf(Locale.ROOT, "split-wordnet: MiniLM %s; %d glosses; %d train / %d %s glosses per supersense; "
-                + "%d tokens; strategies %s; epochs %d; seeds %s; output %s%n", modelDir.toAbsolutePath(), all.size(),
-                train, test, validation ? "validation" : "test", maxLength, names, runEpochs, runSeeds,
+                + "%d tokens; strategies %s; epochs %s; seeds %s; output %s%n", modelDir.toAbsolutePath(), all.size(),
+                train, test, validation ? "validation" : "test", maxLength, names, epochsByStrategy, runSeeds,
                 dir.toAbsolutePath());
         out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
