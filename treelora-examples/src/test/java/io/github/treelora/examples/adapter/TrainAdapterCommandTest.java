@@ -3,7 +3,6 @@ package io.github.treelora.examples.adapter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -22,7 +21,7 @@ import io.github.treelora.examples.TreeLoraCli;
 import io.github.treelora.examples.backbone.Backbones;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
-import io.github.treelora.examples.data.MissingDatasetException;
+import io.github.treelora.examples.data.RequiredData;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.splitmnist.SplitMnistData;
@@ -33,7 +32,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,16 +50,7 @@ class TrainAdapterCommandTest {
     @Test
     void writtenAdaptersLoadBackAndReproduceTheTrainedModel() throws Exception {
         Path cache = Datasets.defaultCache();
-        TrainTest<ImageDataset> mnist;
-        try {
-            mnist = Datasets.mnist(cache);
-        } catch (MissingDatasetException e) {
-            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
-                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
-            }
-            Assumptions.abort(e.getMessage());
-            return;
-        }
+        TrainTest<ImageDataset> mnist = RequiredData.require(() -> Datasets.mnist(cache));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TreeLoraCli());

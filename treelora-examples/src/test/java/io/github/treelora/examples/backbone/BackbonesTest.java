@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,7 +19,7 @@ import io.github.treelora.djl.models.vit.ViTForImageClassification;
 import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
-import io.github.treelora.examples.data.MissingDatasetException;
+import io.github.treelora.examples.data.RequiredData;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.io.SafetensorsFile;
 import java.io.IOException;
@@ -29,7 +28,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,16 +126,7 @@ class BackbonesTest {
         assertEquals(BackboneCard.SELF_PRETRAINED, card.provenance());
         assertTrue(card.command().startsWith("treelora pretrain-backbone"), card.command());
         assertTrue(Files.size(shipped.resolve("model.safetensors")) < 4_000_000, "the shipped weights must stay small");
-        TrainTest<ImageDataset> fashion;
-        try {
-            fashion = Datasets.fashionMnist(Datasets.defaultCache());
-        } catch (MissingDatasetException e) {
-            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
-                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
-            }
-            Assumptions.abort(e.getMessage());
-            return;
-        }
+        TrainTest<ImageDataset> fashion = RequiredData.require(() -> Datasets.fashionMnist(Datasets.defaultCache()));
         ImageDataset test = fashion.test();
         int correct = 0;
         int[] labels = test.labels();

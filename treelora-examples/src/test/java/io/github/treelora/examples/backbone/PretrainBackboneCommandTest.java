@@ -2,16 +2,14 @@ package io.github.treelora.examples.backbone;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.treelora.examples.TreeLoraCli;
 import io.github.treelora.examples.data.Datasets;
-import io.github.treelora.examples.data.MissingDatasetException;
+import io.github.treelora.examples.data.RequiredData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -28,14 +26,7 @@ class PretrainBackboneCommandTest {
     @Test
     void shortRunWritesAUsableBackbone() throws Exception {
         Path cache = Datasets.defaultCache();
-        try {
-            Datasets.fashionMnist(cache);
-        } catch (MissingDatasetException e) {
-            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
-                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
-            }
-            Assumptions.abort(e.getMessage());
-        }
+        RequiredData.require(() -> Datasets.fashionMnist(cache));
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new TreeLoraCli());
         cli.setOut(new PrintWriter(out));

@@ -3,11 +3,9 @@ package io.github.treelora.examples.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,25 +21,12 @@ import org.junit.jupiter.api.Test;
 class RealDataTest {
     private static final Path CACHE = Datasets.defaultCache();
 
-    private interface Loader<T> {
-        T load() throws IOException;
-    }
-
     /** Loads a dataset, skipping (or failing, when data is required) if it is absent; logs the load time. */
-    private static <T> T loadOrSkip(String what, Loader<T> loader) throws IOException {
+    private static <T> T loadOrSkip(String what, RequiredData.Load<T> loader) throws IOException {
         long t0 = System.nanoTime();
-        try {
-            T value = loader.load();
-            System.out.printf("[RealDataTest] %s loaded from %s in %d ms%n", what, CACHE,
-                    (System.nanoTime() - t0) / 1_000_000);
-            return value;
-        } catch (MissingDatasetException e) {
-            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
-                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
-            }
-            Assumptions.abort(e.getMessage());
-            throw e; // not reached
-        }
+        T value = RequiredData.require(loader);
+        System.out.printf("[RealDataTest] %s loaded from %s in %d ms%n", what, CACHE, (System.nanoTime() - t0) / 1_000_000);
+        return value;
     }
 
     /** Mean and standard deviation of all pixels in [0, 1], in double precision. */

@@ -2,18 +2,16 @@ package io.github.treelora.examples.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDManager;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.examples.TreeLoraCli;
 import io.github.treelora.examples.data.Datasets;
-import io.github.treelora.examples.data.MissingDatasetException;
+import io.github.treelora.examples.data.RequiredData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -30,15 +28,8 @@ class PretrainDecoderCommandTest {
     @Test
     void writesALoadableSelfPretrainedDecoder() throws Exception {
         Path cache = Datasets.defaultCache();
-        try {
-            Datasets.wordnet(cache);
-            Datasets.fortunes(cache);
-        } catch (MissingDatasetException e) {
-            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
-                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
-            }
-            Assumptions.abort(e.getMessage());
-        }
+        RequiredData.require(() -> Datasets.wordnet(cache));
+        RequiredData.require(() -> Datasets.fortunes(cache));
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new TreeLoraCli());
         cli.setOut(new PrintWriter(out));

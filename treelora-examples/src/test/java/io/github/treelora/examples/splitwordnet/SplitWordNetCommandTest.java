@@ -2,21 +2,19 @@ package io.github.treelora.examples.splitwordnet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.treelora.examples.TreeLoraCli;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
-import io.github.treelora.examples.data.MissingDatasetException;
+import io.github.treelora.examples.data.RequiredData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -35,14 +33,7 @@ class SplitWordNetCommandTest {
     @Test
     void quickRunWritesTheReport() throws Exception {
         Path cache = Datasets.defaultCache();
-        try {
-            Datasets.wordnet(cache);
-        } catch (MissingDatasetException e) {
-            if ("true".equals(System.getenv("TREELORA_REQUIRE_DATA"))) {
-                fail("TREELORA_REQUIRE_DATA=true but " + e.getMessage());
-            }
-            Assumptions.abort(e.getMessage());
-        }
+        RequiredData.require(() -> Datasets.wordnet(cache));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new TreeLoraCli());
