@@ -200,7 +200,9 @@ public final class ContinualReport {
         b.append("\nACC = mean over tasks of the accuracy after the last task; BWT = mean of (accuracy right after "
                 + "learning a task - accuracy at the end), positive means forgetting; forgetting = mean over "
                 + "all but the last task of (best earlier accuracy - final accuracy). Definitions: "
-                + "docs/algorithm.md, treelora-core `metrics`.\n\n");
+                + "docs/algorithm.md, treelora-core `metrics`. Train time = all tasks' training, each strategy's "
+                + "own work before and after a task's epochs included (InfLoRA's representation passes and "
+                + "decompositions, TreeLoRA's tree rebuild); evaluation excluded.\n\n");
         b.append("## Accuracy matrices\n\n");
         b.append("Mean R[i][j] in %: accuracy on task i (row) after training task j (column).\n\n");
         for (StrategySummary s : summaries) {
