@@ -14,9 +14,9 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * The options every continual-learning benchmark command shares (a picocli mixin): strategies, seeds, epochs,
- * optimisation, holdout, smoke mode, task inference and output. Commands create it with their own defaults (batch
- * size, learning rate, rank, task inference, and epochs per strategy).
+ * The options every continual-learning benchmark command shares (a picocli mixin): strategies, seeds, per-strategy
+ * budgets (epochs and learning rate), optimisation, holdout, smoke mode, task inference and output. Commands create
+ * it with their own defaults (batch size, rank, task inference, and a {@link Budget} per strategy).
  */
 public final class BenchmarkOptions {
 
@@ -46,10 +46,15 @@ public final class BenchmarkOptions {
     @Option(names = "--batch", paramLabel = "N", description = "Training batch size (default: ${DEFAULT-VALUE}).")
     public int batch;
 
-    /** Adam learning rate. */
-    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate (default: ${DEFAULT-VALUE}, chosen on "
-            + "the validation holdout).")
-    public double lr;
+    /** Adam learning rate for every strategy, overriding the command's defaults. */
+    @Option(names = "--lr", paramLabel = "LR", description = "Adam learning rate for every strategy (default: the "
+            + "command's per-strategy value, chosen on the validation holdout and printed when the run starts).")
+    public Double lr;
+
+    /** Learning rates of single strategies, overriding {@link #lr} and the defaults. */
+    @Option(names = "--strategy-lr", split = ",", paramLabel = "NAME=LR",
+            description = "Per-strategy learning rates overriding --lr and the defaults, e.g. olora=1e-2,inflora=5e-3.")
+    public Map<String, Double> strategyLr = new LinkedHashMap<>();
 
     /** LoRA rank. */
     @Option(names = "--rank", paramLabel = "R", description = "LoRA rank (alpha is twice the rank; default: "
@@ -87,79 +92,100 @@ public final class BenchmarkOptions {
             + "~/.cache/treelora/data).")
     public Path data;
 
-    /** Per-strategy default epochs of the command. */
-    private final Map<String, Integer> defaultEpochs;
+    /** Per-strategy defaults of the command. */
+    private final Map<String, Budget> defaults;
 
     /** For picocli. */
     public BenchmarkOptions() {
-        this(32, 5e-3, 4, TaskInference.NONE, Map.of());
+        this(32, 4, TaskInference.NONE, Map.of());
     }
 
     /**
      * Options with a command's own defaults.
      *
      * @param batch default batch size
-     * @param lr default learning rate
      * @param rank default LoRA rank
      * @param taskInference default task inference
-     * @param defaultEpochs default epochs per task, by strategy name (every name of {@link Strategies#NAMES} the
-     *        command may run)
+     * @param defaults default epochs and learning rate, by strategy name (every name of {@link Strategies#NAMES}
+     *        the command may run)
      */
-    public BenchmarkOptions(int batch, double lr, int rank, TaskInference taskInference,
-            Map<String, Integer> defaultEpochs) {
+    public BenchmarkOptions(int batch, int rank, TaskInference taskInference, Map<String, Budget> defaults) {
         this.batch = batch;
-        this.lr = lr;
         this.rank = rank;
         this.taskInference = taskInference;
-        this.defaultEpochs = Map.copyOf(defaultEpochs);
+        this.defaults = Map.copyOf(defaults);
     }
 
     /**
-     * Epochs per task of each strategy: {@code --strategy-epochs}, else {@code --epochs}, else the command's
-     * default; 1 in quick mode. Prints an error and returns null when a count is not positive or
-     * {@code --strategy-epochs} names a strategy that is not selected.
+     * The same budget for every strategy.
+     *
+     * @param epochs epochs per task
+     * @param learningRate learning rate
+     * @return default budgets by strategy name
+     */
+    public static Map<String, Budget> sameForAll(int epochs, double learningRate) {
+        Map<String, Budget> m = new LinkedHashMap<>();
+        Strategies.NAMES.forEach(n -> m.put(n, new Budget(epochs, learningRate)));
+        return m;
+    }
+
+    /**
+     * Epochs and learning rate of each strategy: {@code --strategy-epochs} / {@code --strategy-lr}, else
+     * {@code --epochs} / {@code --lr}, else the command's default; 1 epoch in quick mode. Prints an error and
+     * returns null when a value is not positive or a per-strategy option names a strategy that is not selected.
      *
      * @param job the command name, for the message
      * @param names the selected strategies (as from {@link #strategyNames})
      * @param err where to print
-     * @return epochs by strategy name, in the order of {@code names}, or null
+     * @return budgets by strategy name, in the order of {@code names}, or null
      */
-    public Map<String, Integer> epochsByStrategy(String job, List<String> names, PrintWriter err) {
-        if (epochs != null && epochs < 1) {
-            err.println(job + ": --epochs " + epochs + " must be positive");
+    public Map<String, Budget> budgets(String job, List<String> names, PrintWriter err) {
+        Map<String, Integer> ownEpochs = perStrategy(job, "--epochs", epochs, "--strategy-epochs", strategyEpochs,
+                names, err);
+        Map<String, Double> ownLr = perStrategy(job, "--lr", lr, "--strategy-lr", strategyLr, names, err);
+        if (ownEpochs == null || ownLr == null) {
             return null;
         }
-        Map<String, Integer> own = new LinkedHashMap<>();
-        for (Map.Entry<String, Integer> e : strategyEpochs.entrySet()) {
-            String name = e.getKey().trim().toLowerCase(Locale.ROOT);
-            if (!names.contains(name) || e.getValue() == null || e.getValue() < 1) {
-                err.println(job + ": --strategy-epochs " + e.getKey() + "=" + e.getValue()
-                        + " must name a selected strategy " + names + " with a positive count");
-                return null;
-            }
-            own.put(name, e.getValue());
-        }
-        Map<String, Integer> out = new LinkedHashMap<>();
+        Map<String, Budget> out = new LinkedHashMap<>();
         for (String n : names) {
-            Integer chosen = own.containsKey(n) ? own.get(n) : epochs != null ? epochs : defaultEpochs.get(n);
-            if (chosen == null) {
-                throw new IllegalStateException(job + " has no default epochs for " + n);
+            Budget d = defaults.get(n);
+            if (d == null) {
+                throw new IllegalStateException(job + " has no default budget for " + n);
             }
-            out.put(n, quick ? 1 : chosen);
+            int e = ownEpochs.getOrDefault(n, d.epochs());
+            out.put(n, new Budget(quick ? 1 : e, ownLr.getOrDefault(n, d.learningRate())));
         }
         return out;
     }
 
     /**
-     * The same default for every strategy.
-     *
-     * @param epochs epochs per task
-     * @return default epochs by strategy name
+     * The values given on the command line, by selected strategy: the per-strategy option over the one for all.
+     * Null after printing an error (a value not finite and positive, or a strategy that is not selected).
      */
-    public static Map<String, Integer> sameEpochs(int epochs) {
-        Map<String, Integer> m = new LinkedHashMap<>();
-        Strategies.NAMES.forEach(n -> m.put(n, epochs));
-        return m;
+    private static <T extends Number> Map<String, T> perStrategy(String job, String allOption, T all,
+            String ownOption, Map<String, T> own, List<String> names, PrintWriter err) {
+        if (all != null && !positive(all)) {
+            err.println(job + ": " + allOption + " " + all + " must be positive");
+            return null;
+        }
+        Map<String, T> out = new LinkedHashMap<>();
+        if (all != null) {
+            names.forEach(n -> out.put(n, all));
+        }
+        for (Map.Entry<String, T> e : own.entrySet()) {
+            String name = e.getKey().trim().toLowerCase(Locale.ROOT);
+            if (!names.contains(name) || e.getValue() == null || !positive(e.getValue())) {
+                err.println(job + ": " + ownOption + " " + e.getKey() + "=" + e.getValue()
+                        + " must name a selected strategy " + names + " with a positive value");
+                return null;
+            }
+            out.put(name, e.getValue());
+        }
+        return out;
+    }
+
+    private static boolean positive(Number v) {
+        return v.doubleValue() > 0 && Double.isFinite(v.doubleValue());
     }
 
     /**
@@ -181,13 +207,12 @@ public final class BenchmarkOptions {
     }
 
     /**
-     * Whether seeds are given, batch, lr and rank are positive and TreeLoRA's lambda is finite and not negative.
+     * Whether seeds are given, batch and rank are positive and TreeLoRA's lambda is finite and not negative.
      *
      * @return true when valid
      */
     public boolean valid() {
-        return !seeds.isEmpty() && batch >= 1 && lr > 0 && Double.isFinite(lr) && rank >= 1 && treeLoraLambda >= 0
-                && Double.isFinite(treeLoraLambda);
+        return !seeds.isEmpty() && batch >= 1 && rank >= 1 && treeLoraLambda >= 0 && Double.isFinite(treeLoraLambda);
     }
 
     /**
@@ -199,7 +224,7 @@ public final class BenchmarkOptions {
      * @return settings
      */
     public ContinualBenchmark.Settings settings(int evalBatch, int numClasses, LoraConfig lora) {
-        return new ContinualBenchmark.Settings(batch, evalBatch, lr, numClasses, lora, taskInference, treeLoraLambda);
+        return new ContinualBenchmark.Settings(batch, evalBatch, numClasses, lora, taskInference, treeLoraLambda);
     }
 
     /**

@@ -60,20 +60,18 @@ public final class ContinualBenchmark {
      *
      * @param batch training batch size
      * @param evalBatch evaluation batch size
-     * @param learningRate Adam learning rate
      * @param numClasses size of the class-incremental head
      * @param lora adapter settings
      * @param taskInference how class-incremental evaluation treats a sample of unknown task
      * @param treeLoraLambda TreeLoRA's regulariser strength
      */
-    public record Settings(int batch, int evalBatch, double learningRate, int numClasses, LoraConfig lora,
+    public record Settings(int batch, int evalBatch, int numClasses, LoraConfig lora,
             TaskInference taskInference, double treeLoraLambda) {
         /**
          * Validates.
          *
          * @param batch training batch size
          * @param evalBatch evaluation batch size
-         * @param learningRate Adam learning rate
          * @param numClasses size of the class-incremental head
          * @param lora adapter settings
          * @param taskInference how class-incremental evaluation treats a sample of unknown task
@@ -85,9 +83,9 @@ public final class ContinualBenchmark {
             if (!(treeLoraLambda >= 0) || Double.isInfinite(treeLoraLambda)) {
                 throw new IllegalArgumentException("treeLoraLambda must be finite and >= 0, got " + treeLoraLambda);
             }
-            if (batch < 1 || evalBatch < 1 || !(learningRate > 0) || numClasses < 1) {
-                throw new IllegalArgumentException("batch, evalBatch, learningRate and numClasses must be positive, got "
-                        + batch + ", " + evalBatch + ", " + learningRate + ", " + numClasses);
+            if (batch < 1 || evalBatch < 1 || numClasses < 1) {
+                throw new IllegalArgumentException("batch, evalBatch and numClasses must be positive, got "
+                        + batch + ", " + evalBatch + ", " + numClasses);
             }
         }
     }
@@ -100,20 +98,20 @@ public final class ContinualBenchmark {
      * @param epochs epochs per task by the strategies' display names
      * @param trees each TreeLoRA strategy's final task tree from its first seed, by display name
      */
-    public record Outcome(List<RunRecord> runs, List<JsonNode> fullResults, Map<String, Integer> epochs,
+    public record Outcome(List<RunRecord> runs, List<JsonNode> fullResults, Map<String, Budget> budgets,
             Map<String, TaskTree> trees) {
         /**
          * Copies.
          *
          * @param runs one record per (seed, strategy), in execution order
          * @param fullResults the trainer's results as JSON, same order
-         * @param epochs epochs per task by the strategies' display names
+         * @param budgets epochs and learning rate by the strategies' display names
          * @param trees each TreeLoRA strategy's final task tree from its first seed, by display name
          */
         public Outcome {
             runs = List.copyOf(runs);
             fullResults = List.copyOf(fullResults);
-            epochs = new LinkedHashMap<>(epochs);
+            budgets = new LinkedHashMap<>(budgets);
             trees = new LinkedHashMap<>(trees);
         }
     }
@@ -124,8 +122,8 @@ public final class ContinualBenchmark {
      * Runs every strategy on every seed, printing one line per run.
      *
      * @param seeds the seeds
-     * @param strategies command-line names (see {@link Strategies#NAMES}), each with an entry in {@code epochs}
-     * @param epochs epochs per task by command-line name
+     * @param strategies command-line names (see {@link Strategies#NAMES}), each with an entry in {@code budgets}
+     * @param budgets epochs per task and learning rate by command-line name
      * @param settings training settings
      * @param tasks the tasks of a seed
      * @param backbones fresh backbones
@@ -133,30 +131,31 @@ public final class ContinualBenchmark {
      * @return all runs
      * @throws IOException if data cannot be read
      */
-    public static Outcome run(List<Long> seeds, List<String> strategies, Map<String, Integer> epochs,
+    public static Outcome run(List<Long> seeds, List<String> strategies, Map<String, Budget> budgets,
             Settings settings, TaskSource tasks, BackboneSource backbones, PrintWriter out) throws IOException {
         for (String n : strategies) {
-            if (!epochs.containsKey(n)) {
-                throw new IllegalArgumentException("no epoch budget for strategy '" + n + "'");
+            if (!budgets.containsKey(n)) {
+                throw new IllegalArgumentException("no budget for strategy '" + n + "'");
             }
         }
         ObjectMapper json = new ObjectMapper();
         List<RunRecord> runs = new ArrayList<>();
         List<JsonNode> full = new ArrayList<>();
-        Map<String, Integer> epochsForReport = new LinkedHashMap<>();
+        Map<String, Budget> budgetsForReport = new LinkedHashMap<>();
         Map<String, TaskTree> trees = new LinkedHashMap<>();
         for (long seed : seeds) {
             List<ContinualTask> seedTasks = tasks.tasks(seed);
             for (String n : strategies) {
-                ContinualTrainerConfig config = ContinualTrainerConfig.builder().epochs(epochs.get(n))
+                Budget budget = budgets.get(n);
+                ContinualTrainerConfig config = ContinualTrainerConfig.builder().epochs(budget.epochs())
                         .batchSize(settings.batch()).evalBatchSize(settings.evalBatch())
-                        .learningRate(settings.learningRate()).seed(seed)
+                        .learningRate(budget.learningRate()).seed(seed)
                         .protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(settings.numClasses())
                         .taskInference(settings.taskInference()).progress(false).build();
                 try (NDManager manager = NDManager.newBaseManager();
                         ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed,
                                 settings.treeLoraLambda())) {
-                    epochsForReport.put(strategy.name(), epochs.get(n));
+                    budgetsForReport.put(strategy.name(), budget);
                     ContinualResult result = new ContinualTrainer(config).run(backbones.load(manager), seedTasks,
                             strategy);
                     RunRecord record = RunRecord.of(result);
@@ -173,7 +172,7 @@ public final class ContinualBenchmark {
                 }
             }
         }
-        return new Outcome(runs, full, epochsForReport, trees);
+        return new Outcome(runs, full, budgetsForReport, trees);
     }
 
     /**

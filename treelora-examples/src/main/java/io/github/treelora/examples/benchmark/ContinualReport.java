@@ -190,12 +190,14 @@ public final class ContinualReport {
                 + "Mean ± sample standard deviation over %d seed(s) %s.%n%n", tasks, setup.taskDescription(),
                 setup.evaluationSplit(),
                 setup.seeds().size(), setup.seeds()));
-        b.append("| strategy | ACC % | BWT % | forgetting % | train time s | samples/s | epochs/task |\n");
-        b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        b.append("| strategy | ACC % | BWT % | forgetting % | train time s | samples/s | epochs/task | lr |\n");
+        b.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (StrategySummary s : summaries) {
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.0f | %s |%n", s.strategy(),
+            Budget budget = setup.budgets().get(s.strategy());
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.0f | %s | %s |%n", s.strategy(),
                     pct(s.acc()), pct(s.bwt()), pct(s.forgetting()), num(s.trainSeconds(), 1),
-                    s.samplesPerSecond().mean(), setup.epochs().getOrDefault(s.strategy(), null)));
+                    s.samplesPerSecond().mean(), budget == null ? "" : budget.epochs(),
+                    budget == null ? "" : budget.learningRate()));
         }
         b.append("\nACC = mean over tasks of the accuracy after the last task; BWT = mean of (accuracy right after "
                 + "learning a task - accuracy at the end), positive means forgetting; forgetting = mean over "
@@ -243,7 +245,7 @@ public final class ContinualReport {
         b.append("- Backbone: ").append(setup.backbone()).append('\n');
         b.append(String.format(Locale.ROOT, "- Data: %s; %d training and %d evaluation samples per task "
                 + "(class-balanced seeded subsets).%n", setup.data(), setup.trainPerTask(), setup.testPerTask()));
-        b.append("- Epochs per task: ").append(setup.epochs()).append('\n');
+        b.append("- Epochs per task and learning rate: ").append(setup.budgets()).append('\n');
         for (Map.Entry<String, Object> e : setup.settings().entrySet()) {
             b.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }

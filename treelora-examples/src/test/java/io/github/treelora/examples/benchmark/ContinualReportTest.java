@@ -47,7 +47,7 @@ class ContinualReportTest {
     private static ReportSetup setup(double wallSeconds, List<Long> seeds) {
         return new ReportSetup("Split-Test: hand-made runs", "2 things", "treelora split-mnist",
                 "2026-01-02T00:00:00Z", "test machine", wallSeconds, "a **self-pretrained** test backbone",
-                "hand-made data", "MNIST test set", 2000, 1000, Map.of("A", 2, "SeqLoRA", 1), seeds, false, Map.of("LoRA", "rank 4"));
+                "hand-made data", "MNIST test set", 2000, 1000, Map.of("A", new Budget(2, 1e-2), "SeqLoRA", new Budget(1, 5e-3)), seeds, false, Map.of("LoRA", "rank 4"));
     }
 
     @Test
@@ -80,7 +80,10 @@ class ContinualReportTest {
                 List.of(new ObjectMapper().readTree("{\"strategy\": \"A\", \"extra\": 1}")), List.of("hand note"));
         report.write(dir);
         String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
-        assertTrue(md.contains("| A | 53.33 ± 0.00 | 26.67 ± 0.00 | 40.00 ± 0.00 | 10.0 ± 0.0 | 300 | 2 |"), md);
+        assertTrue(md.contains("| A | 53.33 ± 0.00 | 26.67 ± 0.00 | 40.00 ± 0.00 | 10.0 ± 0.0 | 300 | 2 | 0.01 |"), md);
+        assertTrue(md.contains("| SeqLoRA |") && md.contains(" | 1 | 0.005 |"), md);
+        assertTrue(md.contains("- Epochs per task and learning rate: {") && md.contains("A=2 epochs, lr 0.01")
+                && md.contains("SeqLoRA=1 epochs, lr 0.005"), md);
         assertTrue(md.contains("| 0 | 90.0 | 50.0 | 30.0 |"), md);
         assertTrue(md.contains("| 2 |  |  | 70.0 |"), md);
         assertTrue(md.startsWith("# Split-Test: hand-made runs\n"), md);
