@@ -135,11 +135,11 @@ public final class BenchmarkOptions {
      * returns null when a value is not positive or a per-strategy option names a strategy that is not selected.
      *
      * @param job the command name, for the message
-     * @param names the selected strategies (as from {@link #strategyNames})
+     * @param names the selected strategies, known and lower-cased
      * @param err where to print
      * @return budgets by strategy name, in the order of {@code names}, or null
      */
-    public Map<String, Budget> budgets(String job, List<String> names, PrintWriter err) {
+    Map<String, Budget> budgets(String job, List<String> names, PrintWriter err) {
         Map<String, Integer> ownEpochs = perStrategy(job, "--epochs", epochs, "--strategy-epochs", strategyEpochs,
                 names, err);
         Map<String, Double> ownLr = perStrategy(job, "--lr", lr, "--strategy-lr", strategyLr, names, err);
@@ -189,13 +189,15 @@ public final class BenchmarkOptions {
     }
 
     /**
-     * The strategy names, trimmed and lower-cased, or null after printing an error naming the unknown one.
+     * Checks the options and gives each selected strategy its budget. Prints an error naming the problem and returns
+     * null for an unknown strategy, no seeds, a batch size, rank, epoch count or learning rate that is not positive,
+     * a negative or infinite TreeLoRA lambda, or a per-strategy option naming a strategy that is not selected.
      *
      * @param job the command name, for the message
      * @param err where to print
-     * @return names, or null
+     * @return budgets by strategy name (trimmed, lower-cased), in the order given, or null
      */
-    public List<String> strategyNames(String job, PrintWriter err) {
+    public Map<String, Budget> plan(String job, PrintWriter err) {
         List<String> names = strategies.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
         for (String n : names) {
             if (!Strategies.NAMES.contains(n)) {
@@ -203,16 +205,12 @@ public final class BenchmarkOptions {
                 return null;
             }
         }
-        return names;
-    }
-
-    /**
-     * Whether seeds are given, batch and rank are positive and TreeLoRA's lambda is finite and not negative.
-     *
-     * @return true when valid
-     */
-    public boolean valid() {
-        return !seeds.isEmpty() && batch >= 1 && rank >= 1 && treeLoraLambda >= 0 && Double.isFinite(treeLoraLambda);
+        if (seeds.isEmpty() || batch < 1 || rank < 1 || !(treeLoraLambda >= 0) || Double.isInfinite(treeLoraLambda)) {
+            err.println(job + ": seeds must be given, batch and rank must be positive and --treelora-lambda finite "
+                    + "and not negative");
+            return null;
+        }
+        return budgets(job, names, err);
     }
 
     /**

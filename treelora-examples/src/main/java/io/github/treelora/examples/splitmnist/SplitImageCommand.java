@@ -121,18 +121,15 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
         PrintWriter out = spec.commandLine().getOut();
-        List<String> names = options.strategyNames(job, spec.commandLine().getErr());
-        if (names == null) {
-            return 2;
-        }
-        Map<String, Budget> budgets = options.budgets(job, names, spec.commandLine().getErr());
+        Map<String, Budget> budgets = options.plan(job, spec.commandLine().getErr());
         if (budgets == null) {
             return 2;
         }
-        if (!options.valid() || trainPerTask < 1 || testPerTask < 1) {
-            spec.commandLine().getErr().println(job + ": seeds must be given; sizes, batch, lr and rank must be positive");
+        if (trainPerTask < 1 || testPerTask < 1) {
+            spec.commandLine().getErr().println(job + ": --train-per-task and --test-per-task must be positive");
             return 2;
         }
+        List<String> names = List.copyOf(budgets.keySet());
         boolean quick = options.quick;
         boolean validation = options.validation;
         int rank = options.rank;

@@ -92,8 +92,8 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         String started = Instant.now().toString();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<String> names = options.strategyNames("split-decoder", err);
-        if (names == null) {
+        Map<String, Budget> budgets = options.plan("split-decoder", err);
+        if (budgets == null) {
             return 2;
         }
         if (options.taskInference != TaskInference.NONE) {
@@ -101,14 +101,11 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                     + "exact match, not classes");
             return 2;
         }
-        Map<String, Budget> budgets = options.budgets("split-decoder", names, err);
-        if (budgets == null) {
+        if (trainPerClass < 1 || testPerClass < 1 || maxPrompt < 1) {
+            err.println("split-decoder: --train-per-class, --test-per-class and --max-prompt must be positive");
             return 2;
         }
-        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || maxPrompt < 1) {
-            err.println("split-decoder: seeds must be given; sizes, batch, lr, rank and max-prompt must be positive");
-            return 2;
-        }
+        List<String> names = List.copyOf(budgets.keySet());
         Path dir = decoder != null ? decoder : Decoders.shipped();
         DecoderCard card = Decoders.readCard(dir);
         boolean quick = options.quick;

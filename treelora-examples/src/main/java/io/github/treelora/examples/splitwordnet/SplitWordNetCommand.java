@@ -107,19 +107,16 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         String started = Instant.now().toString();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<String> names = options.strategyNames("split-wordnet", err);
-        if (names == null) {
-            return 2;
-        }
-        Map<String, Budget> budgets = options.budgets("split-wordnet", names, err);
+        Map<String, Budget> budgets = options.plan("split-wordnet", err);
         if (budgets == null) {
             return 2;
         }
-        if (!options.valid() || trainPerClass < 1 || testPerClass < 1 || maxLength < 3) {
-            err.println("split-wordnet: seeds must be given; sizes, batch, lr and rank must be positive, "
-                    + "max-length at least 3");
+        if (trainPerClass < 1 || testPerClass < 1 || maxLength < 3) {
+            err.println("split-wordnet: --train-per-class and --test-per-class must be positive, --max-length at "
+                    + "least 3");
             return 2;
         }
+        List<String> names = List.copyOf(budgets.keySet());
         Path modelDir = minilm != null ? minilm
                 : MINILM_CANDIDATES.stream().filter(p -> Files.isRegularFile(p.resolve(ONNX_FILE))).findFirst()
                         .orElse(MINILM_CANDIDATES.get(0));

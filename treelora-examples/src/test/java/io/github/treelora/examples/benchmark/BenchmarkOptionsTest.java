@@ -66,6 +66,24 @@ class BenchmarkOptionsTest {
     }
 
     @Test
+    void planChecksTheSharedOptionsAndKeepsTheGivenOrder() {
+        StringWriter ok = new StringWriter();
+        Map<String, Budget> plan = parse("--strategies", " TreeLoRA,olora").plan("job", new PrintWriter(ok, true));
+        assertEquals(List.of("treelora", "olora"), List.copyOf(plan.keySet()));
+        assertEquals(new Budget(3, 1e-2), plan.get("olora"));
+        assertEquals("", ok.toString());
+        for (String[] args : new String[][] {{"--strategies", "ewc"}, {"--batch", "0"}, {"--rank", "0"},
+                {"--treelora-lambda", "-1"}, {"--strategies", "olora", "--strategy-lr", "treelora=1e-3"}}) {
+            StringWriter err = new StringWriter();
+            assertNull(parse(args).plan("job", new PrintWriter(err, true)), String.join(" ", args));
+            assertTrue(err.toString().startsWith("job: "), err.toString());
+        }
+        StringWriter err = new StringWriter();
+        assertNull(parse("--strategies", "ewc").plan("job", new PrintWriter(err, true)));
+        assertTrue(err.toString().contains("unknown strategy 'ewc'"), err.toString());
+    }
+
+    @Test
     void sameForAllCoversEveryStrategyAndBudgetsRejectNonsense() {
         Map<String, Budget> same = BenchmarkOptions.sameForAll(2, 1e-3);
         assertEquals(Strategies.NAMES, List.copyOf(same.keySet()));
