@@ -9,6 +9,7 @@ import io.github.treelora.examples.report.Charts;
 import io.github.treelora.examples.report.TreeDiagram;
 import io.github.treelora.tree.TaskTree;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -282,6 +283,27 @@ public final class ContinualReport {
         ArrayNode noteNodes = root.putArray("notes");
         notes.forEach(noteNodes::add);
         return root;
+    }
+
+    /**
+     * What a benchmark command ends with: {@link #write} into {@code dir}, then the console table, one line naming
+     * the job, its run count, wall time and the files written, and the notes.
+     *
+     * @param dir the output directory
+     * @param job the command name
+     * @param out the console
+     * @throws IOException as {@link #write}
+     */
+    public void publish(Path dir, String job, PrintWriter out) throws IOException {
+        write(dir);
+        out.println();
+        out.print(consoleTable());
+        out.printf(Locale.ROOT, "%n%s: %d runs in %.1f s; wrote %s and %s%n", job, runs.size(), setup.wallSeconds(),
+                dir.resolve(JSON_FILE).toAbsolutePath(), dir.resolve(MARKDOWN_FILE).toAbsolutePath());
+        for (String note : notes) {
+            out.println("note: " + note);
+        }
+        out.flush();
     }
 
     /**

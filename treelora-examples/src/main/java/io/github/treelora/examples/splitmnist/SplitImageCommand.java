@@ -178,16 +178,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                 "Hyperparameters (lr, epochs) were chosen with split-mnist --validation on a holdout of the MNIST "
                         + "training set, never on the test set; TreeLoRA keeps the paper's lambda 0.1 (0 and 0.5 were "
                         + "no better there) and depth 5."), outcome.trees());
-        report.write(dir);
-        out.println();
-        out.print(report.consoleTable());
-        out.printf(Locale.ROOT, "%n%s: %d runs in %.1f s; wrote %s and %s%n", job, outcome.runs().size(), wall,
-                dir.resolve(ContinualReport.JSON_FILE).toAbsolutePath(),
-                dir.resolve(ContinualReport.MARKDOWN_FILE).toAbsolutePath());
-        for (String note : report.notes()) {
-            out.println("note: " + note);
-        }
-        out.flush();
+        report.publish(dir, job, out);
         return 0;
     }
 

@@ -165,13 +165,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 "The decoder was pretrained by this project on plain text only (no gloss -> supersense pairs, no "
                         + "<sep> prompts); hyperparameters were chosen with --validation, never on the test part."),
                 outcome.trees());
-        report.write(outDir);
-        out.println();
-        out.print(report.consoleTable());
-        out.printf(Locale.ROOT, "%nsplit-decoder: %d runs in %.1f s; wrote %s and %s%n", outcome.runs().size(), wall,
-                outDir.resolve(ContinualReport.JSON_FILE).toAbsolutePath(),
-                outDir.resolve(ContinualReport.MARKDOWN_FILE).toAbsolutePath());
-        out.flush();
+        report.publish(outDir, "split-decoder", out);
         return 0;
     }
 

@@ -183,16 +183,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
                         + "paper's lambda 0.1 and depth 5 untuned.",
                 "The encoder was pretrained on sentence pairs, not on supersense labels: the task is out of its "
                         + "training objective but in its domain (English text)."), outcome.trees());
-        report.write(dir);
-        out.println();
-        out.print(report.consoleTable());
-        out.printf(Locale.ROOT, "%nsplit-wordnet: %d runs in %.1f s; wrote %s and %s%n", outcome.runs().size(), wall,
-                dir.resolve(ContinualReport.JSON_FILE).toAbsolutePath(),
-                dir.resolve(ContinualReport.MARKDOWN_FILE).toAbsolutePath());
-        for (String note : report.notes()) {
-            out.println("note: " + note);
-        }
-        out.flush();
+        report.publish(dir, "split-wordnet", out);
         return 0;
     }
 

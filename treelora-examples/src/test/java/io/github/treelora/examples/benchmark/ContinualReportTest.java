@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,6 +74,21 @@ class ContinualReportTest {
         assertEquals(0, b.bwt().mean(), 1e-12);
         // A's mean ACC 0.583 < SeqLoRA's 0.7: the report says so.
         assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("A does not beat SeqLoRA")), report.notes().toString());
+    }
+
+    @Test
+    void publishWritesTheFilesAndPrintsTableRunLineAndNotes() throws Exception {
+        ContinualReport report = new ContinualReport(setup(700, List.of(1L)), List.of(runA1(), runB1()), List.of(),
+                List.of("hand note"));
+        StringWriter console = new StringWriter();
+        report.publish(dir, "split-test", new PrintWriter(console));
+        String text = console.toString();
+        assertTrue(Files.exists(dir.resolve(ContinualReport.MARKDOWN_FILE)), "report written");
+        assertTrue(text.contains(report.consoleTable()), text);
+        assertTrue(text.contains("split-test: 2 runs in 700.0 s; wrote " + dir.resolve(ContinualReport.JSON_FILE)
+                .toAbsolutePath()), text);
+        assertTrue(text.contains("note: hand note\n") && text.contains("note: Target missed: the job took 700 s"),
+                text);
     }
 
     @Test
