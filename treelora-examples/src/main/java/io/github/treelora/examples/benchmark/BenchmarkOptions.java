@@ -214,6 +214,15 @@ public final class BenchmarkOptions {
     }
 
     /**
+     * The report's description of the optimiser.
+     *
+     * @return e.g. "Adam, constant learning rate (per strategy, in the table), batch 64, re-created at each task"
+     */
+    public String optimizerSetting() {
+        return "Adam, constant learning rate (per strategy, in the table), batch " + batch + ", re-created at each task";
+    }
+
+    /**
      * The trainer settings these options give.
      *
      * @param evalBatch evaluation batch size

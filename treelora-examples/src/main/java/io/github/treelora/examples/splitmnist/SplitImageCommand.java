@@ -161,8 +161,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Protocol", ContinualBenchmark.protocolSentence("classes", options.taskInference));
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all layers");
-        settings.put("Optimizer", "Adam, constant learning rate (per strategy, in the table), batch " + options.batch
-                + ", re-created at each task");
+        settings.put("Optimizer", options.optimizerSetting());
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-" + datasetName() + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
                 + "self-pretrained ViT", taskDescription(), "treelora " + String.join(" ",

@@ -145,8 +145,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 + "the whole vocabulary");
         settings.put("Tasks", SplitTasks.WORDNET_TASKS + " (lexicographer file numbers)");
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on q_proj and v_proj of every layer");
-        settings.put("Optimizer", "Adam, constant learning rate (per strategy, in the table), batch " + options.batch
-                + ", re-created at each task");
+        settings.put("Optimizer", options.optimizerSetting());
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet generation: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
                 + "self-pretrained decoder", "4 supersenses, generated as text",

@@ -72,6 +72,8 @@ class BenchmarkOptionsTest {
         assertEquals(List.of("treelora", "olora"), List.copyOf(plan.keySet()));
         assertEquals(new Budget(3, 1e-2), plan.get("olora"));
         assertEquals("", ok.toString());
+        assertEquals("Adam, constant learning rate (per strategy, in the table), batch 16, re-created at each task",
+                parse("--batch", "16").optimizerSetting());
         for (String[] args : new String[][] {{"--strategies", "ewc"}, {"--batch", "0"}, {"--rank", "0"},
                 {"--treelora-lambda", "-1"}, {"--strategies", "olora", "--strategy-lr", "treelora=1e-3"}}) {
             StringWriter err = new StringWriter();
