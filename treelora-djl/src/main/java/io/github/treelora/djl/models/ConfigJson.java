@@ -153,4 +153,20 @@ public final class ConfigJson {
             throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only \"" + supported + "\")");
         }
     }
+
+    /**
+     * Checks that {@code model_type}, when present, names the family being loaded: a config of another family
+     * would otherwise be read field by field and give a model that computes something else.
+     *
+     * @param root the config object
+     * @param family the {@code model_type} this reader understands
+     * @throws IllegalArgumentException if {@code model_type} is present and different
+     */
+    public static void requireModelType(JsonNode root, String family) {
+        JsonNode type = root.get("model_type");
+        if (type != null && !type.isNull() && !family.equals(type.asText())) {
+            throw new IllegalArgumentException("model_type is '" + type.asText() + "', but this is the " + family
+                    + " loader (the checkpoint belongs to another model family)");
+        }
+    }
 }

@@ -96,6 +96,7 @@ public record BertConfig(
      */
     public static BertConfig fromJson(String json) {
         JsonNode root = ConfigJson.parseObject(json, "BERT");
+        ConfigJson.requireModelType(root, "bert");
         ConfigJson.requireActivation(root, "gelu", "gelu");
         String pos = root.path("position_embedding_type").asText("absolute");
         if (!"absolute".equals(pos)) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.treelora.djl.models.ConfigJson;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -161,6 +162,8 @@ public record LlamaConfig(
                         + ") is not a multiple of num_attention_heads (" + heads + ") and head_dim is absent");
             }
         }
+        refuseUnimplemented(root);
+        JsonNode rope = ropeSettings(root);
         // Qwen2 hard-codes bias=True on q/k/v and none on o_proj; LLaMA's attention_bias covers q/k/v/o.
         boolean qwen = type.equals("qwen2");
         boolean llamaBias = type.equals("llama") && root.path("attention_bias").asBoolean(false);
@@ -180,8 +183,8 @@ public record LlamaConfig(
                 kvHeads,
                 headDim,
                 root.path("rms_norm_eps").asDouble(1e-6),
-                root.path("rope_theta").asDouble(10000.0),
-                parseRopeScaling(root.get("rope_scaling")),
+                rope.path("rope_theta").asDouble(root.path("rope_theta").asDouble(10000.0)),
+                parseRopeScaling(rope),
                 ConfigJson.optionalInt(root, "max_position_embeddings", 2048),
                 root.path("tie_word_embeddings").asBoolean(false),
                 qwen || llamaBias,
@@ -211,23 +214,84 @@ public record LlamaConfig(
                 hiddenSize / heads, 1e-6, 10000.0, null, maxPositions, false, false, false, false, null);
     }
 
+    /**
+     * The rotary settings in either layout: transformers 5.x writes one {@code rope_parameters} object holding
+     * {@code rope_type}, {@code rope_theta} and the scaling fields; 4.x wrote {@code rope_scaling} (or null) and a
+     * top-level {@code rope_theta}. A config with both must agree, since silently preferring one changes logits.
+     */
+    private static JsonNode ropeSettings(JsonNode root) {
+        JsonNode params = root.get("rope_parameters");
+        JsonNode scaling = root.get("rope_scaling");
+        boolean hasParams = params != null && !params.isNull();
+        boolean hasScaling = scaling != null && !scaling.isNull();
+        if (hasParams && !params.isObject()) {
+            throw new IllegalArgumentException("rope_parameters must be an object, got " + params);
+        }
+        if (hasScaling && !scaling.isObject()) {
+            throw new IllegalArgumentException("rope_scaling must be an object or null, got " + scaling);
+        }
+        if (hasParams && hasScaling && !ropeKind(params).equals(ropeKind(scaling))) {
+            throw new IllegalArgumentException("rope_parameters (rope_type '" + ropeKind(params)
+                    + "') and rope_scaling (rope_type '" + ropeKind(scaling) + "') disagree");
+        }
+        if (hasParams && params.has("rope_theta") && root.has("rope_theta")
+                && params.get("rope_theta").asDouble() != root.get("rope_theta").asDouble()) {
+            throw new IllegalArgumentException("rope_parameters.rope_theta (" + params.get("rope_theta")
+                    + ") and rope_theta (" + root.get("rope_theta") + ") disagree");
+        }
+        return hasParams ? params : hasScaling ? scaling : com.fasterxml.jackson.databind.node.MissingNode
+                .getInstance();
+    }
+
+    // Older configs spell the key "type"; newer ones "rope_type"; absent means plain RoPE.
+    private static String ropeKind(JsonNode node) {
+        return node.has("rope_type") ? node.get("rope_type").asText() : node.path("type").asText("default");
+    }
+
+    /**
+     * Refuses settings that change the computation and that this decoder does not implement, rather than
+     * silently computing something else. Each is accepted at its neutral value.
+     */
+    private static void refuseUnimplemented(JsonNode root) {
+        double partial = root.path("partial_rotary_factor").asDouble(1.0);
+        if (partial != 1.0) {
+            throw new IllegalArgumentException("partial_rotary_factor " + partial
+                    + " is not supported (rotary embedding over the whole head only)");
+        }
+        for (String softcap : List.of("attn_logit_softcapping", "final_logit_softcapping")) {
+            if (root.hasNonNull(softcap)) {
+                throw new IllegalArgumentException(softcap + " is not supported (got " + root.get(softcap) + ")");
+            }
+        }
+        JsonNode layerTypes = root.get("layer_types");
+        if (layerTypes != null && layerTypes.isArray()) {
+            for (JsonNode t : layerTypes) {
+                String type = t.asText();
+                boolean windowed = type.equals("sliding_attention");
+                if (!type.equals("full_attention") && !windowed) {
+                    throw new IllegalArgumentException("layer_types entry '" + type
+                            + "' is not supported (full_attention, sliding_attention)");
+                }
+            }
+        }
+    }
+
     private static RopeScaling parseRopeScaling(JsonNode node) {
-        if (node == null || node.isNull()) {
+        if (node.isMissingNode()) {
             return null;
         }
-        // Older configs spell the key "type"; newer ones "rope_type".
-        String kind = node.has("rope_type") ? node.get("rope_type").asText() : node.path("type").asText("");
+        String kind = ropeKind(node);
         if (kind.equals("default")) {
             return null;
         }
         if (!kind.equals("llama3")) {
-            throw new IllegalArgumentException("unsupported rope_scaling type '" + kind
+            throw new IllegalArgumentException("unsupported rope_type '" + kind
                     + "' (supported: default, llama3)");
         }
         for (String f : new String[] {"factor", "low_freq_factor", "high_freq_factor",
             "original_max_position_embeddings"}) {
             if (!node.hasNonNull(f) || !node.get(f).isNumber()) {
-                throw new IllegalArgumentException("rope_scaling (llama3) lacks numeric field '" + f + "'");
+                throw new IllegalArgumentException("rope settings (llama3) lack numeric field '" + f + "'");
             }
         }
         return new RopeScaling(node.get("factor").asDouble(), node.get("low_freq_factor").asDouble(),

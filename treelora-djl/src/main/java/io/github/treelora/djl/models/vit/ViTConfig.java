@@ -169,6 +169,7 @@ public record ViTConfig(
      */
     public static ViTConfig fromJson(String json) {
         JsonNode root = ConfigJson.parseObject(json, "ViT");
+        ConfigJson.requireModelType(root, "vit");
         ConfigJson.requireActivation(root, "gelu", "gelu");
         int labels;
         if (root.has("num_labels")) {
