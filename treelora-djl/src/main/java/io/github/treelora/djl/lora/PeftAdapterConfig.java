@@ -28,7 +28,9 @@ import java.util.regex.Pattern;
  * {@code alpha_pattern}, {@code use_rslora}, {@code init_lora_weights} ({@code true} for
  * {@link LoraInit#KAIMING_UNIFORM}, {@code "gaussian"} for {@link LoraInit#GAUSSIAN}); the rest have the values
  * of plain LoRA ({@code "bias": "none"}, {@code "fan_in_fan_out": false}, {@code "use_dora": false},
- * {@code "modules_to_save": null}, ...).
+ * {@code "modules_to_save": null}, ...). Fields that PEFT added after 0.13 ({@code exclude_modules},
+ * {@code lora_bias}, ...) are left out while they have their default value, as PEFT 0.13's own files lack them:
+ * PEFT 0.13 refuses a configuration with a field it does not know, newer versions fill the default.
  *
  * <p>{@link #fromJson(String, String)} ignores fields it does not know (PEFT adds fields in new versions), and
  * rejects, naming the field, values that would change what the adapter computes and that this project does
@@ -89,7 +91,6 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
         m.put("auto_mapping", null);
         m.put("base_model_name_or_path", baseModelNameOrPath);
         m.put("bias", "none");
-        m.put("exclude_modules", null);
         m.put("fan_in_fan_out", false);
         m.put("inference_mode", inferenceMode);
         m.put("init_lora_weights", lora.init() == LoraInit.GAUSSIAN ? "gaussian" : (Object) Boolean.TRUE);
@@ -100,7 +101,6 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
                 : new ArrayList<>(lora.layersToTransform()));
         m.put("loftq_config", Map.of());
         m.put("lora_alpha", number(lora.alpha()));
-        m.put("lora_bias", false);
         m.put("lora_dropout", lora.dropout());
         m.put("megatron_config", null);
         m.put("megatron_core", "megatron.core");

@@ -78,27 +78,48 @@ public final class PythonOracle {
      * directory appears complete or not at all (written beside it, then renamed).
      *
      * @param script file name under {@code src/test/python/oracle/}
+     * @param leadingArgs arguments before the output directory (for example a sub-command)
      * @return the directory the script filled
      */
-    public static Path generated(String script) {
+    public static Path generated(String script, String... leadingArgs) {
         Path py = python();
         Path source = scriptPath(script);
-        return GENERATED.computeIfAbsent(script, s -> {
+        String key = script + " " + String.join(" ", leadingArgs);
+        return GENERATED.computeIfAbsent(key, k -> {
+            Path tmp = null;
             try {
-                String hash = sha256(Files.readAllBytes(source)).substring(0, 16);
+                String hash = sha256((k + "\n" + Files.readString(source)).getBytes(StandardCharsets.UTF_8))
+                        .substring(0, 16);
                 Path out = Path.of("target", "oracle", script.replace(".py", "") + "-" + hash).toAbsolutePath();
                 if (Files.isDirectory(out)) {
                     return out;
                 }
                 Files.createDirectories(out.getParent());
-                Path tmp = Files.createTempDirectory(out.getParent(), ".tmp-" + hash);
-                run(py, source, List.of(tmp.toString()));
+                tmp = Files.createTempDirectory(out.getParent(), ".tmp-" + hash);
+                List<String> args = new ArrayList<>(List.of(leadingArgs));
+                args.add(tmp.toString());
+                run(py, source, args);
                 Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
                 return out;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                deleteTree(tmp);
             }
         });
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
