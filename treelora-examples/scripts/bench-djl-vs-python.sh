@@ -3,8 +3,8 @@
 # shapes and 2 intra-op threads on both sides. Not run by CI; results go to docs/benchmarks.md.
 #
 # Usage (from anywhere): treelora-examples/scripts/bench-djl-vs-python.sh
-# Environment: REPEATS (default 2), PYTHON (default /usr/bin/python3, Debian's python3-torch),
-#   OPENBLAS_DIR (default /usr/lib/x86_64-linux-gnu/openblas-openmp), THREADS (default 2), SKIP_BUILD=1.
+# Environment: REPEATS (default 2), PYTHON (default: the project's oracle environment .venv-oracle, PyTorch 2.13
+#   from the wheel mirror; create it as docs/user-guide.md section 7 says), THREADS (default 2), SKIP_BUILD=1.
 #
 # Configurations (ViT-S/16-like: width 384, 6 heads, MLP 1536, 6 layers, LoRA r 8, alpha 16):
 #   32px-p4   image 32,  patch 4  -> 64 patches + cls = 65 tokens (a CIFAR-sized ViT), batch 16
@@ -18,8 +18,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 REPEATS="${REPEATS:-2}"
-PYTHON="${PYTHON:-/usr/bin/python3}"
-OPENBLAS_DIR="${OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-openmp}"
+PYTHON="${PYTHON:-$ROOT/.venv-oracle/bin/python}"
+if [[ ! -x "$PYTHON" ]]; then
+  echo "no Python at $PYTHON: create the oracle environment (docs/user-guide.md, section 7) or set PYTHON" >&2
+  exit 1
+fi
 THREADS="${THREADS:-2}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
@@ -41,7 +44,7 @@ fi
 CP="$ROOT/treelora-examples/target/treelora-examples-0.1.0-SNAPSHOT.jar:$(cat "$ROOT/treelora-examples/target/bench-classpath.txt")"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), java $(java -version 2>&1 | head -1)"
-echo "python: $("$PYTHON" -c 'import torch; print("torch", torch.__version__)'), BLAS dir $OPENBLAS_DIR"
+echo "python: $("$PYTHON" -c 'import torch; print("torch", torch.__version__, "| BLAS", torch.backends.mkl.is_available() and "MKL" or "other", "| oneDNN", torch.backends.mkldnn.is_available())')"
 
 json_field() { # file key -> value of the last JSON line's key
   "$PYTHON" -c 'import json,sys; print(json.loads([l for l in open(sys.argv[1]) if l.startswith("{")][-1])[sys.argv[2]])' "$1" "$2"
@@ -54,8 +57,7 @@ for cfg in "${CONFIGS[@]}"; do
     echo "== $name repeat $r, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     OMP_NUM_THREADS="$THREADS" java -Xmx4g -Dai.djl.offline=true -cp "$CP" \
         io.github.treelora.examples.TreeLoraCli bench-step "${args[@]}" 2>&1 | grep -v ' WARN ' | tee "$OUT/$name.djl.$r" | tail -2
-    OMP_NUM_THREADS="$THREADS" LD_LIBRARY_PATH="$OPENBLAS_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-        "$PYTHON" "$ROOT/treelora-examples/scripts/bench_lora_vit_step.py" "${args[@]}" \
+    OMP_NUM_THREADS="$THREADS" "$PYTHON" "$ROOT/treelora-examples/scripts/bench_lora_vit_step.py" "${args[@]}" \
         | tee "$OUT/$name.py.$r" | sed -n 2p
     td="$(json_field "$OUT/$name.djl.$r" trainable)"; tp="$(json_field "$OUT/$name.py.$r" trainable)"
     if [[ "$td" != "$tp" ]]; then

@@ -15,11 +15,10 @@ Not run by CI. It rebuilds the model and step that the DJL command times
 - Loss: -mean(sum(log_softmax(logits) * one_hot)), the same expression as the DJL step.
 - A timed step is zero_grad + forward + backward + Adam(lr 1e-3) step; drawing the random batch is not timed.
 
-Threads: torch.set_num_threads(--threads). Debian's python3-torch links the generic libblas.so.3, which is the
-slow reference BLAS unless OpenBLAS is put first (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp);
-the script reports which BLAS library the process actually loaded.
+Threads: torch.set_num_threads(--threads). Run it with the project's oracle environment (PyTorch 2.13 from the
+wheel mirror, which bundles MKL and oneDNN); the script reports the BLAS and oneDNN the build uses.
 
-Usage: /usr/bin/python3 bench_lora_vit_step.py --image 32 --patch 4 --hidden 384 --layers 6 --heads 6 \
+Usage: .venv-oracle/bin/python bench_lora_vit_step.py --image 32 --patch 4 --hidden 384 --layers 6 --heads 6 \
            --mlp 1536 --batch 16 --rank 8 --warmup 30 --steps 30 --threads 2
 Prints a human-readable summary and one JSON line (same keys as the DJL command, "impl": "pytorch").
 """
@@ -27,6 +26,7 @@ Prints a human-readable summary and one JSON line (same keys as the DJL command,
 import argparse
 import json
 import math
+import re
 import statistics
 import sys
 import time
@@ -129,13 +129,11 @@ def add_lora(model: ViTForImageClassification, rank: int, alpha: float) -> int:
 
 
 def loaded_blas() -> str:
-    """The BLAS shared libraries mapped into this process (Linux only)."""
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {line.split()[-1] for line in f if "blas" in line.lower()}
-        return ",".join(sorted(libs)) or "none mapped"
-    except OSError:
-        return "unknown"
+    """The BLAS and oneDNN this PyTorch build uses (from its build configuration)."""
+    cfg = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=([^,]+)", cfg)
+    onednn = re.search(r"(?:MKL-DNN|oneDNN) (v[0-9.]+)", cfg)
+    return f"{blas.group(1) if blas else 'unknown'}, oneDNN {onednn.group(1) if onednn else 'absent'}"
 
 
 def main(argv=None) -> int:
