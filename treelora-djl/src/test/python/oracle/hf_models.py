@@ -151,6 +151,17 @@ def main(out):
         logits = ref(pixel_values=pixels).logits
     write_oracle(d, {"kind": "vit_classifier", "pixel_shape": list(pixels.shape)},
                  {"pixel_values": pixels, "logits": logits})
+    # The same model as a state dict saved directly: transformers 5.x's in-memory module names
+    # (layers.N.attention.q_proj, mlp.fc1, ...), where save_pretrained writes the 4.x names.
+    d5 = os.path.join(out, "vit-classifier-v5names-f32")
+    os.makedirs(d5)
+    state = {k: v.contiguous() for k, v in ref.state_dict().items()}
+    assert any(".layers.0.attention.q_proj." in k for k in state), "expected transformers 5.x module names"
+    save_file(state, os.path.join(d5, "model.safetensors"))
+    with open(os.path.join(d, "config.json")) as f, open(os.path.join(d5, "config.json"), "w") as g:
+        g.write(f.read())
+    write_oracle(d5, {"kind": "vit_classifier", "pixel_shape": list(pixels.shape)},
+                 {"pixel_values": pixels, "logits": logits})
 
     bert_ids = [[2, 17, 33, 9, 41, 12, 3], [2, 11, 4, 3, 0, 0, 0]]
     bert_mask = [[1] * 7, [1] * 4 + [0] * 3]

@@ -50,6 +50,7 @@ class TransformersModelsOracleTest {
         return Stream.of("llama-gqa-f32", "llama-gqa-f16", "llama-gqa-bf16", "qwen2-bias-tied-f32",
                 "qwen2-bias-tied-f16", "qwen2-bias-tied-bf16", "llama-llama3rope-f32", "llama-llama3rope-v4config-f32",
                 "llama-theta-bias-f32", "mistral-window8-f32", "vit-f32", "vit-f16", "vit-bf16", "vit-classifier-f32",
+                "vit-classifier-v5names-f32",
                 "bert-f32", "bert-f16", "bert-bf16");
     }
 

@@ -48,7 +48,8 @@ public final class ViTForImageClassification extends ModuleBlock {
     public static ViTForImageClassification fromPretrained(Path dir, NDManager manager) {
         ViTForImageClassification model = new ViTForImageClassification(ViTConfig.fromJson(HfCheckpoint.configFile(dir)));
         return HfCheckpoint.loadInto(dir, manager, model,
-                owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()), StateDict::load);
+                owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()),
+                (m, weights) -> StateDict.load(m, ViTNames.toV4(weights)));
     }
 
     /**

@@ -58,7 +58,8 @@ public final class ViTModel extends ModuleBlock {
         StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("pooler.*").ignoring("classifier.*");
         return HfCheckpoint.loadInto(dir, manager, model,
                 owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()),
-                (m, weights) -> StateDict.load(m, HfCheckpoint.stripPrefix(weights, "vit."), options));
+                (m, weights) -> StateDict.load(m, HfCheckpoint.stripPrefix(ViTNames.toV4(weights), "vit."),
+                        options));
     }
 
     /**
