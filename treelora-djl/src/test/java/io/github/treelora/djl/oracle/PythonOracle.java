@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Assumptions;
  * <p>It runs the scripts of {@code src/test/python/oracle/} with the interpreter of the project's virtual
  * environment, {@code .venv-oracle} at the repository root (or {@code TREELORA_ORACLE_PYTHON}), which
  * {@code .ci/run} creates from the machine's wheel mirror (see docs/user-guide.md, "Tested against"). Without it the
- * tests that need it are skipped with a message saying how to create it, unless {@code TREELORA_REQUIRE_ORACLE=true}
- * (CI sets it), in which case they fail. Python is only ever a test oracle: nothing in the library calls it.
+ * tests that need it are skipped with a message saying how to create it, unless
+ * {@code TREELORA_REQUIRE_ORACLE=true} or {@code CI=true} (.ci/run sets the first), in which case they fail.
+ * Python is only ever a test oracle: nothing in the library calls it.
  */
 public final class PythonOracle {
 
@@ -44,7 +45,8 @@ public final class PythonOracle {
     private PythonOracle() {}
 
     /**
-     * The oracle's interpreter; skips (or fails, when required) the calling test if it is not set up.
+     * The oracle's interpreter; skips the calling test if it is not set up (fails it when required:
+     * {@code TREELORA_REQUIRE_ORACLE=true} or {@code CI=true}).
      *
      * @return the Python executable
      */
@@ -64,8 +66,9 @@ public final class PythonOracle {
         }
         if (python == null) {
             String message = unavailable + " (create it from the repository root with: " + SETUP + ")";
-            if (Boolean.parseBoolean(System.getenv("TREELORA_REQUIRE_ORACLE"))) {
-                fail("TREELORA_REQUIRE_ORACLE=true but " + message);
+            if (Boolean.parseBoolean(System.getenv("TREELORA_REQUIRE_ORACLE"))
+                    || Boolean.parseBoolean(System.getenv("CI"))) {
+                fail("TREELORA_REQUIRE_ORACLE=true (or CI=true) but " + message);
             }
             Assumptions.abort(message);
         }
