@@ -122,6 +122,11 @@ def main(out):
     torch.manual_seed(5)
     causal_lm(out, "mistral-window8-f32", T.MistralForCausalLM, T.MistralConfig(**llama_config(sliding_window=8)),
               "f32", seq=8, generate=False)
+    # Gemma: GELU-tanh MLP, (1 + weight) RMS norms, embeddings scaled by sqrt(hidden), tied; with attention biases.
+    for dt in ("f32", "bf16"):
+        torch.manual_seed(10)
+        causal_lm(out, "gemma-" + dt, T.GemmaForCausalLM,
+                  T.GemmaConfig(**llama_config(head_dim=8, attention_bias=True)), dt, generate=dt == "f32")
     # Configs whose computation the Java decoder does not implement: written to be refused, no outputs.
     for name, edit in {
         "llama-linear-rope": {"rope_parameters": {"rope_type": "linear", "factor": 2.0, "rope_theta": 10000.0}},
@@ -130,6 +135,10 @@ def main(out):
     }.items():
         torch.manual_seed(6)
         save(T.LlamaForCausalLM(T.LlamaConfig(**llama_config(**edit))), out, name, "f32")
+
+    # Gemma 2 (soft-capping, alternating sliding windows) is another model_type the decoder does not compute.
+    torch.manual_seed(11)
+    save(T.Gemma2ForCausalLM(T.Gemma2Config(**llama_config(head_dim=8))), out, "gemma2-refused", "f32")
 
     pixels = torch.randn(2, 3, 16, 16)
     for dt in DTYPES:

@@ -6,10 +6,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.treelora.djl.models.bert.BertModel;
-import io.github.treelora.djl.models.llama.LlamaForCausalLM;
-import io.github.treelora.djl.models.vit.ViTForImageClassification;
-import io.github.treelora.djl.models.vit.ViTModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,9 +16,9 @@ import java.util.function.Consumer;
  * Loads Hugging Face checkpoint directories ({@code config.json} plus {@code model.safetensors} or a sharded
  * {@code model.safetensors.index.json}) into the project's DJL models.
  *
- * <p>{@link #load(Path, NDManager)} picks the model from {@code config.json}; the per-model methods
- * ({@link ViTForImageClassification#fromPretrained}, {@link ViTModel#fromPretrained},
- * {@link BertModel#fromPretrained}, {@link LlamaForCausalLM#fromPretrained}) return typed models. All of them
+ * <p>{@link #load(Path, NDManager)} picks the model's {@link ModelFamily} from {@code config.json}; the per-model
+ * methods ({@code ViTForImageClassification.fromPretrained}, {@code ViTModel.fromPretrained},
+ * {@code BertModel.fromPretrained}, {@code LlamaForCausalLM.fromPretrained}) return typed models. All of them
  * return a ready model or throw: the parameters are created in a sub-manager of the given manager, which is
  * closed again if the weights fail to load, so no partially loaded model and no orphaned native memory remain.
  */
@@ -32,11 +28,10 @@ public final class HfCheckpoint {
 
     /**
      * Loads the model described by {@code dir/config.json}: {@code architectures[0]} (or {@code model_type} when
-     * absent) selects {@link ViTForImageClassification} ({@code ViTForImageClassification}), {@link ViTModel}
-     * ({@code ViTModel}, or {@code model_type} {@code vit}), {@link BertModel} ({@code BertModel},
-     * {@code BertForMaskedLM}, {@code BertForPreTraining} or {@code model_type} {@code bert}: the encoder, heads
-     * are skipped) or {@link LlamaForCausalLM} ({@code LlamaForCausalLM}, {@code Qwen2ForCausalLM},
-     * {@code MistralForCausalLM}, or {@code model_type} {@code llama}, {@code qwen2}, {@code mistral}).
+     * absent) selects the registered {@link ModelFamily} ({@link ModelFamilies}): ViT
+     * ({@code ViTForImageClassification}, {@code ViTModel}), BERT ({@code BertModel}, {@code BertForMaskedLM},
+     * {@code BertForPreTraining}: the encoder, heads are skipped) or the LLaMA-architecture decoders
+     * ({@code LlamaForCausalLM}, {@code Qwen2ForCausalLM}, {@code MistralForCausalLM}, {@code GemmaForCausalLM}).
      *
      * @param dir the checkpoint directory
      * @param manager parent of the manager that will own the parameters
@@ -48,34 +43,7 @@ public final class HfCheckpoint {
     public static Block load(Path dir, NDManager manager) {
         Path configFile = configFile(dir);
         JsonNode config = readConfig(configFile);
-        JsonNode archs = config.get("architectures");
-        String arch = archs != null && archs.isArray() && archs.size() > 0 ? archs.get(0).asText() : null;
-        String type = config.path("model_type").asText("");
-        String key = arch != null ? arch : type;
-        switch (key) {
-            case "ViTForImageClassification":
-                return ViTForImageClassification.fromPretrained(dir, manager);
-            case "ViTModel":
-            case "vit":
-                return ViTModel.fromPretrained(dir, manager);
-            case "BertModel":
-            case "BertForMaskedLM":
-            case "BertForPreTraining":
-            case "bert":
-                return BertModel.fromPretrained(dir, manager);
-            case "LlamaForCausalLM":
-            case "Qwen2ForCausalLM":
-            case "MistralForCausalLM":
-            case "llama":
-            case "qwen2":
-            case "mistral":
-                return LlamaForCausalLM.fromPretrained(dir, manager);
-            default:
-                throw new IllegalArgumentException(configFile + ": unsupported "
-                        + (arch != null ? "architecture '" + arch + "'" : "model_type '" + type + "'")
-                        + " (supported: ViTForImageClassification, ViTModel, BertModel, BertForMaskedLM, "
-                        + "BertForPreTraining, LlamaForCausalLM, Qwen2ForCausalLM, MistralForCausalLM)");
-        }
+        return ModelFamilies.forConfig(config, configFile).load(dir, ModelFamilies.architecture(config), manager);
     }
 
     /**

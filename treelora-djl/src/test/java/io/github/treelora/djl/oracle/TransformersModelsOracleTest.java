@@ -49,7 +49,7 @@ class TransformersModelsOracleTest {
     static Stream<String> comparedCases() {
         return Stream.of("llama-gqa-f32", "llama-gqa-f16", "llama-gqa-bf16", "qwen2-bias-tied-f32",
                 "qwen2-bias-tied-f16", "qwen2-bias-tied-bf16", "llama-llama3rope-f32", "llama-llama3rope-v4config-f32",
-                "llama-theta-bias-f32", "mistral-window8-f32", "vit-f32", "vit-f16", "vit-bf16", "vit-classifier-f32",
+                "llama-theta-bias-f32", "mistral-window8-f32", "gemma-f32", "gemma-bf16", "vit-f32", "vit-f16", "vit-bf16", "vit-classifier-f32",
                 "vit-classifier-v5names-f32",
                 "bert-f32", "bert-f16", "bert-bf16");
     }
@@ -118,6 +118,17 @@ class TransformersModelsOracleTest {
                     () -> HfCheckpoint.load(dir, manager));
             assertTrue(e.getMessage().contains("rope_type '" + p[1] + "'"), e.getMessage());
             assertTrue(e.getMessage().contains("config.json"), "names the file: " + e.getMessage());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDecoderFamilyThatIsNotImplementedIsRefusedByName() {
+        Path dir = generated().resolve("gemma2-refused");
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HfCheckpoint.load(dir, manager));
+            assertTrue(e.getMessage().contains("Gemma2ForCausalLM") && e.getMessage().contains("GemmaForCausalLM"),
+                    "names the architecture and what is supported: " + e.getMessage());
         }
     }
 

@@ -10,9 +10,8 @@ import java.util.Locale;
 /**
  * Hyper-parameters of a LLaMA-family causal decoder, as read from a Hugging Face {@code config.json}.
  *
- * <p>Supported {@code model_type}s are {@code llama}, {@code qwen2} and {@code mistral}. They share one
- * architecture and differ only in these settings: Qwen2 always has q/k/v biases (no o_proj bias), LLaMA has
- * biases on q/k/v/o only when {@code attention_bias} is true, and rope settings and tied embeddings vary.
+ * <p>Supported {@code model_type}s are those of {@link DecoderFamily#ALL} ({@code llama}, {@code qwen2},
+ * {@code mistral}, {@code gemma}). They share one architecture and differ only in the settings that table lists.
  *
  * @param modelType Hugging Face {@code model_type}
  * @param vocabSize number of token ids
@@ -32,6 +31,9 @@ import java.util.Locale;
  * @param mlpBias whether gate_proj, up_proj and down_proj have a bias ({@code mlp_bias}, LLaMA only)
  * @param slidingWindow window of sliding-window attention when it is in effect, else {@code null}; this
  *     implementation attends to the whole context, so sequences longer than the window are rejected
+ * @param hiddenAct the MLP activation: {@code silu} or {@code gelu_pytorch_tanh}
+ * @param unitOffsetNorm whether RMS norms multiply by {@code 1 + weight} (Gemma) instead of {@code weight}
+ * @param scaledEmbeddings whether token embeddings are multiplied by {@code sqrt(hidden_size)} (Gemma)
  */
 public record LlamaConfig(
         String modelType,
@@ -50,7 +52,10 @@ public record LlamaConfig(
         boolean qkvBias,
         boolean oProjBias,
         boolean mlpBias,
-        Integer slidingWindow) {
+        Integer slidingWindow,
+        String hiddenAct,
+        boolean unitOffsetNorm,
+        boolean scaledEmbeddings) {
 
     /**
      * Llama-3 style rotary frequency scaling ({@code rope_scaling} with {@code rope_type: "llama3"}).
@@ -103,8 +108,15 @@ public record LlamaConfig(
      * @param mlpBias whether gate_proj, up_proj and down_proj have a bias ({@code mlp_bias}, LLaMA only)
      * @param slidingWindow window of sliding-window attention when it is in effect, else {@code null}; this
      *     implementation attends to the whole context, so sequences longer than the window are rejected
+     * @param hiddenAct the MLP activation: {@code silu} or {@code gelu_pytorch_tanh}
+     * @param unitOffsetNorm whether RMS norms multiply by {@code 1 + weight} (Gemma) instead of {@code weight}
+     * @param scaledEmbeddings whether token embeddings are multiplied by {@code sqrt(hidden_size)} (Gemma)
      */
     public LlamaConfig {
+        if (!"silu".equals(hiddenAct) && !"gelu_pytorch_tanh".equals(hiddenAct)) {
+            throw new IllegalArgumentException("unsupported hidden_act '" + hiddenAct
+                    + "' (silu, gelu_pytorch_tanh)");
+        }
         if (vocabSize <= 0 || hiddenSize <= 0 || intermediateSize <= 0 || numHiddenLayers <= 0
                 || numAttentionHeads <= 0 || numKeyValueHeads <= 0 || headDim <= 0) {
             throw new IllegalArgumentException("config sizes must be positive: " + modelType);
@@ -119,6 +131,37 @@ public record LlamaConfig(
         if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
             throw new IllegalArgumentException("rms_norm_eps and rope_theta must be positive");
         }
+    }
+
+    /**
+     * A configuration with the LLaMA-style MLP and norms (SiLU, norms scale by their weight, unscaled embeddings),
+     * as used by LLaMA, Qwen2 and Mistral; see the canonical constructor for the parameters.
+     *
+     * @param modelType Hugging Face {@code model_type}
+     * @param vocabSize number of token ids
+     * @param hiddenSize width of the residual stream
+     * @param intermediateSize width of the SwiGLU MLP
+     * @param numHiddenLayers number of decoder layers
+     * @param numAttentionHeads number of query heads
+     * @param numKeyValueHeads number of key/value heads
+     * @param headDim width of one attention head
+     * @param rmsNormEps epsilon inside the RMS norm
+     * @param ropeTheta rotary base
+     * @param ropeScaling rotary frequency scaling, or {@code null} for plain RoPE
+     * @param maxPositionEmbeddings context length the model was trained for
+     * @param tieWordEmbeddings whether {@code lm_head} reuses {@code model.embed_tokens.weight}
+     * @param qkvBias whether q_proj, k_proj and v_proj have a bias
+     * @param oProjBias whether o_proj has a bias
+     * @param mlpBias whether gate_proj, up_proj and down_proj have a bias
+     * @param slidingWindow window of sliding-window attention, or {@code null}
+     */
+    public LlamaConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+            int numAttentionHeads, int numKeyValueHeads, int headDim, double rmsNormEps, double ropeTheta,
+            RopeScaling ropeScaling, int maxPositionEmbeddings, boolean tieWordEmbeddings, boolean qkvBias,
+            boolean oProjBias, boolean mlpBias, Integer slidingWindow) {
+        this(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+                numKeyValueHeads, headDim, rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings,
+                tieWordEmbeddings, qkvBias, oProjBias, mlpBias, slidingWindow, "silu", false, false);
     }
 
     /**
@@ -144,13 +187,17 @@ public record LlamaConfig(
     public static LlamaConfig fromJson(String json) {
         JsonNode root = ConfigJson.parseObject(json, "LLaMA-family");
         String type = ConfigJson.requiredText(root, "model_type");
-        if (!type.equals("llama") && !type.equals("qwen2") && !type.equals("mistral")) {
-            throw new IllegalArgumentException(
-                    "unsupported model_type '" + type + "' (supported: llama, qwen2, mistral)");
+        DecoderFamily family = DecoderFamily.require(type);
+        String act = root.path("hidden_act").asText(family.activation());
+        if (!act.equals(family.activation())) {
+            throw new IllegalArgumentException("unsupported hidden_act '" + act + "' for " + type + " (only "
+                    + family.activation() + ")");
         }
-        String act = root.path("hidden_act").asText("silu");
-        if (!act.equals("silu")) {
-            throw new IllegalArgumentException("unsupported hidden_act '" + act + "' (only silu)");
+        // Early Gemma configs name the MLP activation hidden_activation; it must agree when present.
+        String act2 = root.path("hidden_activation").asText(act);
+        if (!act2.equals(act)) {
+            throw new IllegalArgumentException("unsupported hidden_activation '" + act2 + "' for " + type
+                    + " (only " + family.activation() + ")");
         }
         int hidden = ConfigJson.requiredInt(root, "hidden_size");
         int heads = ConfigJson.requiredInt(root, "num_attention_heads");
@@ -164,15 +211,6 @@ public record LlamaConfig(
         }
         refuseUnimplemented(root);
         JsonNode rope = ropeSettings(root);
-        // Qwen2 hard-codes bias=True on q/k/v and none on o_proj; LLaMA's attention_bias covers q/k/v/o.
-        boolean qwen = type.equals("qwen2");
-        boolean llamaBias = type.equals("llama") && root.path("attention_bias").asBoolean(false);
-        Integer window = null;
-        JsonNode sw = root.get("sliding_window");
-        boolean windowUsed = qwen ? root.path("use_sliding_window").asBoolean(false) : type.equals("mistral");
-        if (windowUsed && sw != null && sw.isNumber()) {
-            window = sw.asInt();
-        }
         return new LlamaConfig(
                 type,
                 ConfigJson.requiredInt(root, "vocab_size"),
@@ -186,11 +224,14 @@ public record LlamaConfig(
                 rope.path("rope_theta").asDouble(root.path("rope_theta").asDouble(10000.0)),
                 parseRopeScaling(rope),
                 ConfigJson.optionalInt(root, "max_position_embeddings", 2048),
-                root.path("tie_word_embeddings").asBoolean(false),
-                qwen || llamaBias,
-                llamaBias,
-                type.equals("llama") && root.path("mlp_bias").asBoolean(false),
-                window);
+                root.path("tie_word_embeddings").asBoolean(family.tiedByDefault()),
+                family.qkvBias(root),
+                family.oProjBias(root),
+                family.mlpBias(root),
+                family.slidingWindow(root),
+                family.activation(),
+                family.unitOffsetNorm(),
+                family.scaledEmbeddings());
     }
 
     /**
@@ -266,10 +307,9 @@ public record LlamaConfig(
         JsonNode layerTypes = root.get("layer_types");
         if (layerTypes != null && layerTypes.isArray()) {
             for (JsonNode t : layerTypes) {
-                String type = t.asText();
-                boolean windowed = type.equals("sliding_attention");
-                if (!type.equals("full_attention") && !windowed) {
-                    throw new IllegalArgumentException("layer_types entry '" + type
+                String layerType = t.asText();
+                if (!layerType.equals("full_attention") && !layerType.equals("sliding_attention")) {
+                    throw new IllegalArgumentException("layer_types entry '" + layerType
                             + "' is not supported (full_attention, sliding_attention)");
                 }
             }

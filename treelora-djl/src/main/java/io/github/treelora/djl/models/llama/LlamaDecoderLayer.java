@@ -26,9 +26,9 @@ public final class LlamaDecoderLayer extends ModuleBlock {
      */
     public LlamaDecoderLayer(LlamaConfig config, RotaryEmbedding rope) {
         hiddenSize = config.hiddenSize();
-        addModule("input_layernorm", new RmsNorm(config.hiddenSize(), config.rmsNormEps()));
+        addModule("input_layernorm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), config.unitOffsetNorm()));
         addModule("self_attn", new LlamaAttention(config, rope));
-        addModule("post_attention_layernorm", new RmsNorm(config.hiddenSize(), config.rmsNormEps()));
+        addModule("post_attention_layernorm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), config.unitOffsetNorm()));
         addModule("mlp", new LlamaMlp(config));
     }
 

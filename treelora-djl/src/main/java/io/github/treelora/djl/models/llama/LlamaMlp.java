@@ -12,13 +12,15 @@ import ai.djl.util.PairList;
 import io.github.treelora.djl.models.ModuleBlock;
 
 /**
- * SwiGLU feed-forward block {@code down_proj(silu(gate_proj(x)) * up_proj(x))} with sub-modules
+ * Gated feed-forward block {@code down_proj(act(gate_proj(x)) * up_proj(x))}, with SiLU (SwiGLU: LLaMA, Qwen2,
+ * Mistral) or the tanh approximation of GELU (GeGLU: Gemma) as {@code act}, and sub-modules
  * {@code gate_proj}, {@code up_proj}, {@code down_proj} (DJL {@link Linear} blocks, weight {@code [out, in]}).
  */
 public final class LlamaMlp extends ModuleBlock {
 
     private final int hiddenSize;
     private final int intermediateSize;
+    private final boolean gelu;
 
     /**
      * Creates the block.
@@ -28,6 +30,7 @@ public final class LlamaMlp extends ModuleBlock {
     public LlamaMlp(LlamaConfig config) {
         hiddenSize = config.hiddenSize();
         intermediateSize = config.intermediateSize();
+        gelu = config.hiddenAct().equals("gelu_pytorch_tanh");
         boolean bias = config.mlpBias();
         addModule("gate_proj", Linear.builder().setUnits(intermediateSize).optBias(bias).build());
         addModule("up_proj", Linear.builder().setUnits(intermediateSize).optBias(bias).build());
@@ -40,9 +43,16 @@ public final class LlamaMlp extends ModuleBlock {
         NDArray x = inputs.singletonOrThrow();
         NDArray gate = call("gate_proj", ps, x, training);
         NDArray up = call("up_proj", ps, x, training);
-        // silu(g) = g * sigmoid(g)
-        NDArray act = gate.mul(Activation.sigmoid(gate));
+        NDArray act = gelu ? geluTanh(gate) : gate.mul(Activation.sigmoid(gate)); // silu(g) = g * sigmoid(g)
         return new NDList(call("down_proj", ps, act.mul(up), training));
+    }
+
+    /** {@code 0.5 g (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3)))}, PyTorch's {@code gelu(approximate="tanh")}. */
+    private static NDArray geluTanh(NDArray g) {
+        NDManager m = g.getManager();
+        // Constants as arrays of the step's manager: a Java Number operand can be freed before backward reads it.
+        NDArray inner = g.add(g.mul(g).mul(g).mul(m.create(0.044715f))).mul(m.create((float) Math.sqrt(2 / Math.PI)));
+        return g.mul(m.create(0.5f)).mul(inner.tanh().add(m.create(1f)));
     }
 
     @Override

@@ -38,7 +38,7 @@ public final class LlamaModel extends ModuleBlock {
             layers.add(new LlamaDecoderLayer(config, rope));
         }
         addModule("layers", new ModuleList<>(LlamaDecoderLayer.class, layers));
-        addModule("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps()));
+        addModule("norm", new RmsNorm(config.hiddenSize(), config.rmsNormEps(), config.unitOffsetNorm()));
     }
 
     /**
@@ -149,6 +149,9 @@ public final class LlamaModel extends ModuleBlock {
         NDArray additiveMask = additiveMask(m, fullMask, b, t, past);
 
         NDArray h = call("embed_tokens", ps, inputIds, training);
+        if (config.scaledEmbeddings()) {
+            h = h.mul(m.create((float) Math.sqrt(config.hiddenSize())));
+        }
         ModuleList<LlamaDecoderLayer> layers = layers();
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).forward(ps, h, cosSin[0], cosSin[1], additiveMask, cache, i, training);

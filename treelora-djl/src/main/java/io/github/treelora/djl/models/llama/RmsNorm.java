@@ -19,6 +19,7 @@ public final class RmsNorm extends AbstractBlock {
 
     private final Parameter weight;
     private final float eps;
+    private final boolean unitOffset;
 
     /**
      * Creates the norm.
@@ -27,7 +28,20 @@ public final class RmsNorm extends AbstractBlock {
      * @param eps added to the mean square
      */
     public RmsNorm(int hiddenSize, double eps) {
+        this(hiddenSize, eps, false);
+    }
+
+    /**
+     * Creates the norm, optionally in Gemma's form {@code x / rms(x) * (1 + weight)} (its weights are stored as
+     * offsets from one).
+     *
+     * @param hiddenSize size of the normalized last axis
+     * @param eps added to the mean square
+     * @param unitOffset whether the scale is {@code 1 + weight}
+     */
+    public RmsNorm(int hiddenSize, double eps, boolean unitOffset) {
         this.eps = (float) eps;
+        this.unitOffset = unitOffset;
         weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA)
                 .optShape(new Shape(hiddenSize)).optInitializer(Initializer.ONES).build());
     }
@@ -45,7 +59,7 @@ public final class RmsNorm extends AbstractBlock {
         NDArray meanSquare = x.mul(x).mean(new int[] {last}, true);
         // Scalar as an array of the step's manager: Number operands break gradients (djl-facts.md).
         NDArray normed = x.div(meanSquare.add(m.create(eps)).sqrt());
-        return new NDList(normed.mul(w));
+        return new NDList(normed.mul(unitOffset ? w.add(m.create(1f)) : w));
     }
 
     @Override

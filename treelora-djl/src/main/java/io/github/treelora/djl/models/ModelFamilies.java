@@ -1,0 +1,60 @@
+package io.github.treelora.djl.models;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/** The registered {@link ModelFamily}s (the service file lists them) and the lookup from a config to its family. */
+public final class ModelFamilies {
+
+    private static final List<ModelFamily> ALL = ServiceLoader.load(ModelFamily.class, ModelFamily.class
+            .getClassLoader()).stream().map(ServiceLoader.Provider::get).toList();
+
+    private ModelFamilies() {}
+
+    /**
+     * Every registered family, in the order of the service file.
+     *
+     * @return the families
+     */
+    public static List<ModelFamily> all() {
+        return ALL;
+    }
+
+    /**
+     * The family of a checkpoint's config: {@code architectures[0]} decides, or {@code model_type} when the config
+     * names no architecture.
+     *
+     * @param config the parsed {@code config.json}
+     * @param configFile its path, for the message
+     * @return the family
+     * @throws IllegalArgumentException naming the file and listing what is supported, if no family loads it
+     */
+    public static ModelFamily forConfig(JsonNode config, Path configFile) {
+        String arch = architecture(config);
+        String type = config.path("model_type").asText("");
+        for (ModelFamily f : ALL) {
+            if (arch != null ? f.architectures().contains(arch) : f.modelTypes().contains(type)) {
+                return f;
+            }
+        }
+        TreeSet<String> supported = new TreeSet<>();
+        ALL.forEach(f -> supported.addAll(f.architectures()));
+        throw new IllegalArgumentException(configFile + ": unsupported "
+                + (arch != null ? "architecture '" + arch + "'" : "model_type '" + type + "'")
+                + " (supported: " + String.join(", ", supported) + ")");
+    }
+
+    /**
+     * The config's {@code architectures[0]}.
+     *
+     * @param config the parsed {@code config.json}
+     * @return the architecture, or {@code null} if the config names none
+     */
+    public static String architecture(JsonNode config) {
+        JsonNode archs = config.get("architectures");
+        return archs != null && archs.isArray() && archs.size() > 0 ? archs.get(0).asText() : null;
+    }
+}

@@ -1,0 +1,48 @@
+package io.github.treelora.djl.models.llama;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.github.treelora.djl.models.HfCheckpoint;
+import io.github.treelora.djl.models.ModelFamily;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** The LLaMA-architecture causal decoders of {@link DecoderFamily#ALL}, loaded as {@link LlamaForCausalLM}. */
+public final class CausalDecoderFamily implements ModelFamily {
+
+    @Override
+    public String name() {
+        return "LLaMA-architecture decoder";
+    }
+
+    @Override
+    public Set<String> architectures() {
+        return DecoderFamily.ALL.stream().map(DecoderFamily::architecture).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Set<String> modelTypes() {
+        return DecoderFamily.ALL.stream().map(DecoderFamily::modelType).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Block load(Path dir, String architecture, NDManager manager) {
+        if (architecture != null) {
+            Path configFile = HfCheckpoint.configFile(dir);
+            String type = HfCheckpoint.readConfig(configFile).path("model_type").asText("");
+            DecoderFamily family = DecoderFamily.require(type);
+            if (!family.architecture().equals(architecture)) {
+                throw new IllegalArgumentException(configFile + ": architecture " + architecture
+                        + " does not match model_type '" + type + "' (" + family.architecture() + ")");
+            }
+        }
+        return LlamaForCausalLM.fromPretrained(dir, manager);
+    }
+
+    @Override
+    public List<String> defaultLoraTargets() {
+        return List.of("q_proj", "v_proj");
+    }
+}
