@@ -60,7 +60,8 @@ def gradients(model):
     grads = {}
     for name, p in model.named_parameters():
         if p.grad is not None and (".lora_" in name):
-            key = name.replace(".default.weight", ".weight")
+            key = name.replace(".default.weight", ".weight").replace("lora_magnitude_vector.weight",
+                                                                     "lora_magnitude_vector")
             grads["grad." + key] = p.grad.detach().clone().contiguous()
     model.eval()
     return grads

@@ -369,7 +369,8 @@ public final class LoraConfig {
                 + (layersToTransform.isEmpty() ? "" : ", layersToTransform=" + layersToTransform)
                 + (rankPattern.isEmpty() ? "" : ", rankPattern=" + rankPattern)
                 + (alphaPattern.isEmpty() ? "" : ", alphaPattern=" + alphaPattern)
-                + ", init=" + init + (useRsLora ? ", rsLoRA" : "") + (variant == PlainLora.INSTANCE ? "" : ", " + variant) + "}";
+                + ", init=" + init + (useRsLora ? ", rsLoRA" : "")
+                + (variant == PlainLora.INSTANCE ? "" : ", " + variant) + "}";
     }
 
     /** Mutable builder; {@link #build()} validates and returns an immutable {@link LoraConfig}. */

@@ -8,7 +8,9 @@ package io.github.treelora.djl.lora;
  *       it in memory: {@code lora_A.<adapter>.weight} ({@link #stateDictKey});</li>
  *   <li>in the continual trainer's checkpoint: {@code <module path>.lora_A.<adapter>} ({@link #checkpointKey});</li>
  *   <li>in PEFT's {@code adapter_model.safetensors}, without the adapter name:
- *       {@code base_model.model.<module path>.lora_A.weight} ({@link #peftKey}).</li>
+ *       {@code base_model.model.<module path>.lora_A.weight} ({@link #peftKey}); DoRA's magnitude has no
+ *       {@code .weight} there ({@code base_model.model.<module path>.lora_magnitude_vector}), as PEFT keeps the key
+ *       its files had before the magnitude became the {@code weight} of a sub-module.</li>
  * </ul>
  */
 public final class LoraTensorNames {
@@ -66,10 +68,14 @@ public final class LoraTensorNames {
      *
      * @param modulePath the layer's dotted path
      * @param tensor the kind
-     * @return {@code base_model.model.<modulePath>.<tensor>.weight}
+     * @return {@code base_model.model.<modulePath>.<tensor>.weight}, for {@link #MAGNITUDE} without {@code .weight}
      */
     public static String peftKey(String modulePath, String tensor) {
-        return PEFT_PREFIX + modulePath + "." + tensor + WEIGHT;
+        return PEFT_PREFIX + modulePath + peftSuffix(tensor);
+    }
+
+    private static String peftSuffix(String tensor) {
+        return "." + tensor + (tensor.equals(MAGNITUDE) ? "" : WEIGHT);
     }
 
     /**
@@ -77,8 +83,7 @@ public final class LoraTensorNames {
      *
      * @param key a PEFT file key
      * @param tensors the kinds to recognise
-     * @return the module path, or null when the key is not {@code base_model.model.<path>.<tensor>.weight} for one
-     *     of {@code tensors}
+     * @return the module path, or null when the key is not {@link #peftKey} of a path and one of {@code tensors}
      */
     static String peftModulePath(String key, Iterable<String> tensors) {
         if (!key.startsWith(PEFT_PREFIX)) {
@@ -86,7 +91,7 @@ public final class LoraTensorNames {
         }
         String rest = key.substring(PEFT_PREFIX.length());
         for (String t : tensors) {
-            String suffix = "." + t + WEIGHT;
+            String suffix = peftSuffix(t);
             if (rest.endsWith(suffix) && rest.length() > suffix.length()) {
                 return rest.substring(0, rest.length() - suffix.length());
             }

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  *   <li>{@value #WEIGHTS_FILE}: for every adapted module, {@code base_model.model.<module path>.lora_A.weight}
  *       with shape {@code [r, in]} and {@code base_model.model.<module path>.lora_B.weight} with shape
  *       {@code [out, r]}, float32, and for DoRA adapters ({@code "use_dora": true}) also
- *       {@code base_model.model.<module path>.lora_magnitude_vector.weight} with shape {@code [out]}
+ *       {@code base_model.model.<module path>.lora_magnitude_vector} (no {@code .weight}, as PEFT writes it) with
+ *       shape {@code [out]}
  *       ({@link LoraTensorNames#peftKey}). The module paths are those of {@link ModuleTree} (Hugging Face names for the
  *       project's models). As in PEFT, keys do not contain the adapter name; PEFT saves a non-default adapter
  *       {@code name} in the sub-directory {@code <dir>/<name>}, and saving each adapter with
@@ -273,13 +274,13 @@ public final class PeftAdapterIO {
             return "PEFT keys start with \"" + KEY_PREFIX + "\"";
         }
         String module = LoraTensorNames.peftModulePath(key, KINDS);
-        if (module == null && key.matches(".*\\.(lora_[AB]|lora_magnitude_vector)\\.[^.]+\\.weight")) {
+        if (module == null && key.matches(".*\\.(lora_[AB]\\.[^.]+\\.weight|lora_magnitude_vector\\.[^.]+\\.weight)")) {
             return "PEFT files name LoRA keys without the adapter name: <module>.lora_A.weight";
         } else if (module == null) {
             return "not a LoRA A or B matrix or DoRA magnitude (expected <module>.lora_A.weight, "
-                    + "<module>.lora_B.weight or <module>.lora_magnitude_vector.weight; biases and modules_to_save "
+                    + "<module>.lora_B.weight or <module>.lora_magnitude_vector; biases and modules_to_save "
                     + "are not supported)";
-        } else if (!dora && key.endsWith("." + LoraTensorNames.MAGNITUDE + ".weight")) {
+        } else if (!dora && key.endsWith("." + LoraTensorNames.MAGNITUDE)) {
             return "a DoRA magnitude vector, but " + CONFIG_FILE + " has \"use_dora\": false";
         }
         if (linearPaths.contains(module)) {
@@ -307,7 +308,8 @@ public final class PeftAdapterIO {
             }
         });
         LoraConfig.Builder b = LoraConfig.builder().rank(rank).alpha(alpha).dropout(first.getDropout(adapter))
-                .useRsLora(spec.useRsLora()).useDora(spec.useDora()).rankPattern(rankPattern).alphaPattern(alphaPattern).targetModules(paths);
+                .useRsLora(spec.useRsLora()).variant(spec.variant()).rankPattern(rankPattern)
+                .alphaPattern(alphaPattern).targetModules(paths);
         LoraConfig config = b.build();
         if (!targets(root, config).equals(paths)) {
             // A full path that is also the suffix of another module's path: fall back to an exact regex.
