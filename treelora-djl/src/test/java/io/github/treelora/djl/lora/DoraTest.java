@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
 import io.github.treelora.TreeLoraConfig;
 import io.github.treelora.djl.cl.InfLora;
 import io.github.treelora.djl.cl.OLora;
@@ -91,6 +95,33 @@ class DoraTest {
             model.unmerge();
             assertArrayEquals(weight, layer.getBaseWeight().getArray().toFloatArray(), 1e-6f);
             assertArrayEquals(want, run(root, manager), 1e-5f);
+        }
+    }
+
+    @Test
+    void withDropoutWhileTrainingTheBaseTermUsesTheDroppedInputAsPeftDoes() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            NamedBlocks.Named root = PeftAdapterIOTest.tinyModel(manager);
+            LoraModel model = new LoraModel(root);
+            model.loadAdapter(doraFile(s -> s.replace("\"lora_dropout\": 0.0", "\"lora_dropout\": 0.5"), Map.of(),
+                    Map.of()), "default");
+            float[] y;
+            float[] h;
+            try (NDManager step = manager.newSubManager()) {
+                NDArray x = step.create(X, new Shape(1, 3));
+                Engine.getInstance().setRandomSeed(5);
+                y = root.forward(new ParameterStore(step, false), new NDList(x), true).singletonOrThrow()
+                        .toFloatArray();
+                Engine.getInstance().setRandomSeed(5);
+                h = Dropout.dropout(x, 0.5f, true).singletonOrThrow().toFloatArray(); // the same draw
+            }
+            assertFalse(java.util.Arrays.equals(h, X), "dropout dropped something");
+            // y = W x + b + (k - 1) * W h + k * s * B A h, with W = [[1,0,0],[0,1,0]], s = 2, B A h = [h0+h1, 2 h2].
+            double k0 = 2 / Math.sqrt(13);
+            double k1 = 3 / Math.sqrt(17);
+            float[] want = {(float) (1 + 0.5 + (k0 - 1) * h[0] + k0 * 2 * (h[0] + h[1])),
+                (float) (2 - 0.5 + (k1 - 1) * h[1] + k1 * 2 * 2 * h[2])};
+            assertArrayEquals(want, y, 1e-5f);
         }
     }
 
