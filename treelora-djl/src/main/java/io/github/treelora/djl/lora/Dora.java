@@ -69,16 +69,12 @@ public final class Dora implements LoraVariant {
         NDArray one = LoraLinear.scalar(step, 1.0, dtype);
         NDArray s = LoraLinear.scalar(step, adapter.spec().scaling(), dtype);
 
-        // ||W + s B A|| per output row, detached: B A from detached copies, as (I A^T B^T)^T in the step's manager.
+        // ||W + s B A|| per output row, detached: B A from detached copies moved to the step's manager.
         NDArray aDetached = a.stopGradient();
         NDArray bDetached = b.stopGradient();
         aDetached.attach(step);
         bDetached.attach(step);
-        NDArray eye = step.eye((int) layer.getInFeatures(), (int) layer.getInFeatures(), 0, dtype).toDevice(device,
-                false);
-        NDArray product = Linear.linear(Linear.linear(eye, aDetached).singletonOrThrow(), bDetached)
-                .singletonOrThrow().transpose();
-        NDArray norm = rowNorm(s.mul(product).add(weight)).stopGradient();
+        NDArray norm = rowNorm(s.mul(bDetached.matMul(aDetached)).add(weight)).stopGradient();
         // one * magnitude: the product (and what follows) belongs to the step's manager, and keeps the gradient.
         NDArray k = one.mul(magnitude).div(norm);
 
