@@ -37,7 +37,8 @@ def base_model(base_dir):
     return transformers.AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32).eval()
 
 
-def make(out):
+def save_base(out):
+    """OUT/base (the tiny Qwen2) and OUT/inputs.json; returns the base directory."""
     torch.manual_seed(0)
     os.makedirs(out, exist_ok=True)
     cfg = transformers.Qwen2Config(vocab_size=64, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
@@ -47,6 +48,11 @@ def make(out):
     transformers.Qwen2ForCausalLM(cfg).save_pretrained(base_dir)
     with open(os.path.join(out, "inputs.json"), "w") as f:
         json.dump({"input_ids": IDS, "attention_mask": MASK}, f)
+    return base_dir
+
+
+def make(out):
+    base_dir = save_base(out)
 
     cases = {
         "plain": dict(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]),
@@ -91,7 +97,7 @@ def check(base_dir, adapter_dir, inputs_json, out_file):
     config = model.peft_config["default"]
     summary = {k: v for k, v in dataclasses.asdict(config).items()
                if k in ("r", "lora_alpha", "use_rslora", "rank_pattern", "alpha_pattern", "target_modules",
-                        "layers_to_transform")}
+                        "layers_to_transform", "use_dora")}
     if isinstance(summary.get("target_modules"), set):
         summary["target_modules"] = sorted(summary["target_modules"])
     summary["peft"] = peft.__version__

@@ -15,6 +15,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
@@ -38,7 +39,9 @@ import io.github.treelora.djl.cl.OLora;
 import io.github.treelora.djl.cl.SeqLora;
 import io.github.treelora.djl.cl.TreeLoraStrategy;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.djl.lora.LoraLinear;
 import io.github.treelora.djl.lora.LoraModel;
+import io.github.treelora.djl.lora.LoraTensorNames;
 import io.github.treelora.djl.lora.PeftAdapterIO;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTModel;
@@ -107,6 +110,34 @@ class UserGuideExamplesTest {
             d = Math.max(d, Math.abs(a[i] - b[i]));
         }
         return d;
+    }
+
+    @Test
+    void doraAdapters() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ViTModel vit = tinyVit(manager, 1);
+            NDArray x = images(manager, 3);
+            float[] base = run(vit, x);
+            // [guide:dora]
+            LoraModel model = new LoraModel(vit);
+            model.addAdapter("dora", LoraConfig.builder().rank(4).alpha(8).useDora(true)
+                    .targetModules("query", "value").build());
+            LoraLinear query = model.layersOf("dora").get("encoder.layer.0.attention.attention.query");
+            Parameter magnitude = query.getAdapter("dora").tensor(LoraTensorNames.MAGNITUDE); // [out]
+            model.saveAdapter("dora", dir.resolve("dora")); // "use_dora": true, plus the magnitude vectors
+            // [/guide]
+            assertEquals(new Shape(16), magnitude.getArray().getShape());
+            assertTrue(model.trainableParameters().contains(magnitude));
+            assertTrue(maxDiff(base, run(vit, x)) < 1e-5, "a new DoRA adapter leaves the outputs unchanged");
+            randomB(model, "dora", 5);
+            float[] adapted = run(vit, x);
+            assertTrue(maxDiff(base, adapted) > 1e-3, "with B != 0 the adapter changes the outputs");
+            model.merge();
+            assertTrue(maxDiff(adapted, run(vit, x)) < 1e-5, "merged outputs equal unmerged ones");
+            model.unmerge();
+            assertTrue(Files.readString(dir.resolve("dora").resolve(PeftAdapterIO.CONFIG_FILE))
+                    .contains("\"use_dora\": true"));
+        }
     }
 
     @Test

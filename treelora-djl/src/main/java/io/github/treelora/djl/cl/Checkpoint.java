@@ -13,9 +13,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.treelora.djl.lora.AdapterSpec;
+import io.github.treelora.djl.lora.LoraAdapter;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraLinear;
 import io.github.treelora.djl.lora.LoraModel;
+import io.github.treelora.djl.lora.LoraTensorNames;
+import io.github.treelora.djl.lora.LoraVariant;
+import io.github.treelora.djl.lora.PlainLora;
 import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.SafetensorsWriter;
@@ -44,9 +49,11 @@ import java.util.regex.Pattern;
  *   <li>{@value #JSON}: format, version, completed tasks, seed, protocol, strategy name, head size, the
  *       backbone's name and SHA-256 (its weights are frozen and not saved), task ids and names, the accuracy
  *       matrix, per-task statistics, elapsed time, every adapter's per-layer structure (rank, alpha, dropout,
- *       rsLoRA, which of A and B train), the active adapters per layer in order, and the SHA-256 of both
- *       safetensors files;</li>
- *   <li>{@value #ADAPTERS}: {@code <module path>.lora_A.<adapter>} and {@code .lora_B.<adapter>} (F32);</li>
+ *       rsLoRA, which of A and B train; for a variant other than plain LoRA its id as {@code "variant"} and which
+ *       of its own tensors train as {@code "trainableExtra"}), the active adapters per layer in order, and the
+ *       SHA-256 of both safetensors files;</li>
+ *   <li>{@value #ADAPTERS}: {@code <module path>.lora_A.<adapter>}, {@code .lora_B.<adapter>} and a variant's own
+ *       tensors such as {@code .lora_magnitude_vector.<adapter>} (F32, {@link LoraTensorNames#checkpointKey});</li>
  *   <li>{@value #HEAD}: {@code head.weight}, {@code head.bias} (F32); only for classification: a causal-LM
  *       task stream has no head, and its JSON says {@code "objective": "causal-lm"} (the field is absent for
  *       classification, so those checkpoints keep the original format);</li>
@@ -93,21 +100,30 @@ final class Checkpoint {
                 ArrayNode layers = a.putArray("layers");
                 for (Map.Entry<String, LoraLinear> e : d.lora().layersOf(name).entrySet()) {
                     LoraLinear layer = e.getValue();
-                    Parameter pa = layer.getLoraA(name);
-                    Parameter pb = layer.getLoraB(name);
+                    LoraAdapter adapter = layer.getAdapter(name);
+                    AdapterSpec spec = adapter.spec();
                     ObjectNode l = layers.addObject();
-                    int rank = layer.getRank(name);
-                    double alpha = layer.getAlpha(name);
                     l.put("path", e.getKey());
-                    l.put("rank", rank);
-                    l.put("alpha", alpha);
+                    l.put("rank", spec.rank());
+                    l.put("alpha", spec.alpha());
                     l.put("dropout", layer.getDropout(name));
-                    l.put("rsLora", rank > 1 && Math.abs(layer.getScaling(name) - alpha / Math.sqrt(rank))
-                            < Math.abs(layer.getScaling(name) - alpha / rank));
-                    l.put("trainableA", pa.requiresGradient());
-                    l.put("trainableB", pb.requiresGradient());
-                    putParameter(adapters, e.getKey() + ".lora_A." + name, pa);
-                    putParameter(adapters, e.getKey() + ".lora_B." + name, pb);
+                    l.put("rsLora", spec.useRsLora());
+                    l.put("trainableA", adapter.a().requiresGradient());
+                    l.put("trainableB", adapter.b().requiresGradient());
+                    if (spec.variant() != PlainLora.INSTANCE) {
+                        // only written for other variants, so plain-LoRA checkpoints keep the original format
+                        l.put("variant", spec.variant().id());
+                        ObjectNode extra = l.putObject("trainableExtra");
+                        adapter.tensors().forEach((kind, p) -> {
+                            if (p != adapter.a() && p != adapter.b()) {
+                                extra.put(kind, p.requiresGradient());
+                            }
+                        });
+                    }
+                    for (Map.Entry<String, Parameter> t : adapter.tensors().entrySet()) {
+                        putParameter(adapters, LoraTensorNames.checkpointKey(e.getKey(), t.getKey(), name),
+                                t.getValue());
+                    }
                 }
             }
             adapters.write(tmp.resolve(ADAPTERS));
@@ -318,6 +334,7 @@ final class Checkpoint {
                     Map<String, Double> alphas = new LinkedHashMap<>();
                     double dropout = 0;
                     boolean rs = false;
+                    LoraVariant variant = PlainLora.INSTANCE;
                     for (JsonNode l : a.path("layers")) {
                         String path = l.path("path").asText();
                         alternatives.add(Pattern.quote(path));
@@ -325,9 +342,13 @@ final class Checkpoint {
                         alphas.put(path, l.path("alpha").asDouble());
                         dropout = l.path("dropout").asDouble();
                         rs = l.path("rsLora").asBoolean();
+                        String id = l.path("variant").asText(PlainLora.INSTANCE.id());
+                        variant = LoraVariant.byId(id).orElseThrow(() -> new IOException(dir.resolve(JSON)
+                                + ": adapter " + name + " has the unknown variant \"" + id + "\" at " + path));
                     }
                     LoraConfig cfg = LoraConfig.builder().targetRegex(String.join("|", alternatives))
-                            .rankPattern(ranks).alphaPattern(alphas).dropout(dropout).useRsLora(rs).build();
+                            .rankPattern(ranks).alphaPattern(alphas).dropout(dropout).useRsLora(rs).variant(variant)
+                            .build();
                     lora.addAdapter(name, cfg);
                     Map<String, LoraLinear> layers = lora.layersOf(name);
                     for (JsonNode l : a.path("layers")) {
@@ -337,12 +358,14 @@ final class Checkpoint {
                             throw new IOException(file + ": adapter " + name + " has no layer " + path
                                     + " in this backbone");
                         }
-                        Parameter pa = layer.getLoraA(name);
-                        Parameter pb = layer.getLoraB(name);
-                        read(st, path + ".lora_A." + name, pa);
-                        read(st, path + ".lora_B." + name, pb);
-                        pa.freeze(!l.path("trainableA").asBoolean());
-                        pb.freeze(!l.path("trainableB").asBoolean());
+                        LoraAdapter adapter = layer.getAdapter(name);
+                        for (Map.Entry<String, Parameter> t : adapter.tensors().entrySet()) {
+                            read(st, LoraTensorNames.checkpointKey(path, t.getKey(), name), t.getValue());
+                        }
+                        adapter.a().freeze(!l.path("trainableA").asBoolean());
+                        adapter.b().freeze(!l.path("trainableB").asBoolean());
+                        l.path("trainableExtra").fields().forEachRemaining(x ->
+                                adapter.tensor(x.getKey()).freeze(!x.getValue().asBoolean()));
                     }
                 }
                 lora.setActiveAdaptersByLayer(activeSets(root.path("activeAdapters")));

@@ -72,12 +72,13 @@ public final class InfLora implements ContinualStrategy {
     /**
      * InfLoRA.
      *
-     * @param lora adapter targets, rank and alpha
+     * @param lora adapter targets, rank and alpha; plain LoRA only (a DoRA config is refused)
      * @param energyThreshold fraction of input energy the basis must capture, in (0, 1]
      * @param representationBatches batches of the task's training split whose inputs are collected, at least 1
      */
     public InfLora(LoraConfig lora, double energyThreshold, int representationBatches) {
-        this.lora = Objects.requireNonNull(lora, "lora");
+        this.lora = PerTaskAdapters.requirePlainLora(Objects.requireNonNull(lora, "lora"), "InfLoRA",
+                "fixing A in the subspace orthogonal to old inputs and training B only");
         if (!(energyThreshold > 0 && energyThreshold <= 1)) {
             throw new IllegalArgumentException("energyThreshold must be in (0, 1], got " + energyThreshold);
         }

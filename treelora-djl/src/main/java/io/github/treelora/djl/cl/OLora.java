@@ -59,12 +59,13 @@ public final class OLora implements ContinualStrategy {
     /**
      * O-LoRA.
      *
-     * @param lora adapter targets, rank and alpha
+     * @param lora adapter targets, rank and alpha; plain LoRA only (a DoRA config is refused)
      * @param lambda1 orthogonality weight, finite and &gt;= 0
      * @param lambda2 L2 weight, finite and &gt;= 0
      */
     public OLora(LoraConfig lora, double lambda1, double lambda2) {
-        this.lora = Objects.requireNonNull(lora, "lora");
+        this.lora = PerTaskAdapters.requirePlainLora(Objects.requireNonNull(lora, "lora"), "O-LoRA",
+                "keeping the new A orthogonal to the old ones");
         if (!(lambda1 >= 0) || Double.isInfinite(lambda1) || !(lambda2 >= 0) || Double.isInfinite(lambda2)) {
             throw new IllegalArgumentException("O-LoRA lambdas must be finite and >= 0, got lambda1 " + lambda1
                     + ", lambda2 " + lambda2);

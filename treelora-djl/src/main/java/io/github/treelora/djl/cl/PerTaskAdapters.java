@@ -29,6 +29,28 @@ final class PerTaskAdapters {
         this.stateFile = stateFile;
     }
 
+    /**
+     * Refuses adapter variants other than plain LoRA for a strategy whose protection of old tasks is a constraint
+     * on A: a variant such as DoRA changes the layer's output through tensors the constraint does not see (DoRA's
+     * magnitude rescales every output row, old tasks' contributions included).
+     *
+     * @param lora the strategy's adapter configuration
+     * @param strategy the strategy's name, for the message
+     * @param constraint what the strategy constrains, for the message
+     * @return {@code lora}
+     * @throws IllegalArgumentException for another variant
+     */
+    static LoraConfig requirePlainLora(LoraConfig lora, String strategy, String constraint) {
+        if (lora.variant() != io.github.treelora.djl.lora.PlainLora.INSTANCE) {
+            throw new IllegalArgumentException(strategy + " supports plain LoRA adapters only, not "
+                    + lora.variant() + ": it protects old tasks by " + constraint + ", and a " + lora.variant()
+                    + " adapter changes the layer's output through tensors that constraint does not see ("
+                    + "DoRA's magnitude rescales every output row, old tasks' included); use SeqLoRA or TreeLoRA "
+                    + "for DoRA, or useDora(false)");
+        }
+        return lora;
+    }
+
     /** The adapter name of task {@code index}. */
     static String nameOf(int index) {
         return "task" + index;

@@ -35,6 +35,8 @@ import java.util.regex.PatternSyntaxException;
  * key wins (the most specific one; PEFT takes the first match, which is order dependent).
  *
  * <p>Scaling is {@code alpha / r}, or {@code alpha / sqrt(r)} with {@link Builder#useRsLora(boolean)}.
+ * {@link Builder#useDora(boolean)} makes the adapters DoRA ({@link Dora}) instead of plain LoRA. What one module
+ * gets is {@link #specFor(String)}.
  */
 public final class LoraConfig {
 
@@ -53,17 +55,12 @@ public final class LoraConfig {
     private final Map<String, Double> alphaPattern;
     private final LoraInit init;
     private final boolean useRsLora;
+    private final LoraVariant variant;
 
     private LoraConfig(Builder b) {
-        if (b.rank < 1) {
-            throw new IllegalArgumentException("LoRA rank r must be >= 1, got " + b.rank);
-        }
-        if (!(b.alpha > 0) || Double.isInfinite(b.alpha)) {
-            throw new IllegalArgumentException("LoRA alpha must be a finite number > 0, got " + b.alpha);
-        }
-        if (!(b.dropout >= 0 && b.dropout < 1)) {
-            throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + b.dropout);
-        }
+        AdapterSpec.checkRank(b.rank, "LoRA rank r");
+        AdapterSpec.checkAlpha(b.alpha, "LoRA alpha");
+        AdapterSpec.checkDropout(b.dropout);
         boolean hasNames = !b.targetModules.isEmpty();
         boolean hasRegex = b.targetRegex != null;
         if (hasNames == hasRegex) {
@@ -94,16 +91,8 @@ public final class LoraConfig {
         if (b.layersPattern.isEmpty()) {
             throw new IllegalArgumentException("layersPattern must not be empty");
         }
-        b.rankPattern.forEach((k, v) -> {
-            if (v == null || v < 1) {
-                throw new IllegalArgumentException("rankPattern[" + k + "] must be >= 1, got " + v);
-            }
-        });
-        b.alphaPattern.forEach((k, v) -> {
-            if (v == null || !(v > 0) || v.isInfinite()) {
-                throw new IllegalArgumentException("alphaPattern[" + k + "] must be a finite number > 0, got " + v);
-            }
-        });
+        b.rankPattern.forEach((k, v) -> AdapterSpec.checkRank(v, "rankPattern[" + k + "]"));
+        b.alphaPattern.forEach((k, v) -> AdapterSpec.checkAlpha(v, "alphaPattern[" + k + "]"));
         this.rank = b.rank;
         this.alpha = b.alpha;
         this.dropout = b.dropout;
@@ -115,6 +104,7 @@ public final class LoraConfig {
         this.alphaPattern = Collections.unmodifiableMap(new LinkedHashMap<>(b.alphaPattern));
         this.init = Objects.requireNonNull(b.init, "init");
         this.useRsLora = b.useRsLora;
+        this.variant = Objects.requireNonNull(b.variant, "variant");
     }
 
     /**
@@ -144,6 +134,7 @@ public final class LoraConfig {
         b.alphaPattern.putAll(alphaPattern);
         b.init = init;
         b.useRsLora = useRsLora;
+        b.variant = variant;
         return b;
     }
 
@@ -200,6 +191,26 @@ public final class LoraConfig {
     /** @return whether scaling is {@code alpha / sqrt(r)} (rank-stabilised LoRA) instead of {@code alpha / r} */
     public boolean useRsLora() {
         return useRsLora;
+    }
+
+    /** @return whether the adapters are DoRA ({@link Dora}) instead of plain LoRA (PEFT {@code use_dora}) */
+    public boolean useDora() {
+        return variant == Dora.INSTANCE;
+    }
+
+    /** @return the variant every adapted module gets ({@link PlainLora#INSTANCE} unless set) */
+    public LoraVariant variant() {
+        return variant;
+    }
+
+    /**
+     * What one module's adapter gets: rank and alpha with the patterns applied, dropout, init, rsLoRA, variant.
+     *
+     * @param path a dotted module path
+     * @return the spec
+     */
+    public AdapterSpec specFor(String path) {
+        return new AdapterSpec(rankFor(path), alphaFor(path), dropout, init, useRsLora, variant());
     }
 
     /**
@@ -304,8 +315,7 @@ public final class LoraConfig {
      * @return {@code alphaFor(path) / rankFor(path)}, or over {@code sqrt(rank)} with rsLoRA
      */
     public double scalingFor(String path) {
-        int r = rankFor(path);
-        return alphaFor(path) / (useRsLora ? Math.sqrt(r) : r);
+        return specFor(path).scaling();
     }
 
     private static String longestMatchingKey(Collection<String> keys, String path) {
@@ -340,7 +350,7 @@ public final class LoraConfig {
         }
         LoraConfig c = (LoraConfig) o;
         return rank == c.rank && Double.compare(alpha, c.alpha) == 0 && Double.compare(dropout, c.dropout) == 0
-                && useRsLora == c.useRsLora && targetModules.equals(c.targetModules)
+                && useRsLora == c.useRsLora && variant == c.variant && targetModules.equals(c.targetModules)
                 && Objects.equals(targetRegex, c.targetRegex) && layersToTransform.equals(c.layersToTransform)
                 && layersPattern.equals(c.layersPattern) && rankPattern.equals(c.rankPattern)
                 && alphaPattern.equals(c.alphaPattern) && init == c.init;
@@ -349,7 +359,7 @@ public final class LoraConfig {
     @Override
     public int hashCode() {
         return Objects.hash(rank, alpha, dropout, targetModules, targetRegex, layersToTransform, layersPattern,
-                rankPattern, alphaPattern, init, useRsLora);
+                rankPattern, alphaPattern, init, useRsLora, variant.id());
     }
 
     @Override
@@ -359,7 +369,8 @@ public final class LoraConfig {
                 + (layersToTransform.isEmpty() ? "" : ", layersToTransform=" + layersToTransform)
                 + (rankPattern.isEmpty() ? "" : ", rankPattern=" + rankPattern)
                 + (alphaPattern.isEmpty() ? "" : ", alphaPattern=" + alphaPattern)
-                + ", init=" + init + (useRsLora ? ", rsLoRA" : "") + "}";
+                + ", init=" + init + (useRsLora ? ", rsLoRA" : "")
+                + (variant == PlainLora.INSTANCE ? "" : ", " + variant) + "}";
     }
 
     /** Mutable builder; {@link #build()} validates and returns an immutable {@link LoraConfig}. */
@@ -375,6 +386,7 @@ public final class LoraConfig {
         private final Map<String, Double> alphaPattern = new LinkedHashMap<>();
         private LoraInit init = LoraInit.KAIMING_UNIFORM;
         private boolean useRsLora;
+        private LoraVariant variant = PlainLora.INSTANCE;
 
         private Builder() {
         }
@@ -505,6 +517,24 @@ public final class LoraConfig {
          */
         public Builder useRsLora(boolean useRsLora) {
             this.useRsLora = useRsLora;
+            return this;
+        }
+
+        /**
+         * @param useDora make the adapters DoRA ({@link Dora}: a trainable magnitude per output row) instead of plain
+         *     LoRA (PEFT {@code use_dora})
+         * @return this builder
+         */
+        public Builder useDora(boolean useDora) {
+            return variant(useDora ? Dora.INSTANCE : PlainLora.INSTANCE);
+        }
+
+        /**
+         * @param variant what every adapted module's adapter computes ({@link PlainLora#INSTANCE} by default)
+         * @return this builder
+         */
+        public Builder variant(LoraVariant variant) {
+            this.variant = variant;
             return this;
         }
 

@@ -178,8 +178,7 @@ public final class LoraInjector {
             if (m.block() instanceof LoraLinear) {
                 LoraLinear l = (LoraLinear) m.block();
                 for (String n : l.getAdapterNames()) {
-                    adapterParams.add(l.getLoraA(n));
-                    adapterParams.add(l.getLoraB(n));
+                    adapterParams.addAll(l.getAdapter(n).tensors().values());
                 }
             }
         }

@@ -9,11 +9,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
 
 /**
  * A linear layer with named LoRA adapters: {@code y = x W^T + b + sum_active s_i * dropout_i(x) A_i^T B_i^T}
- * with {@code A_i [r_i, in]}, {@code B_i [out, r_i]} and {@code s_i = alpha_i / r_i}.
+ * with {@code A_i [r_i, in]}, {@code B_i [out, r_i]} and {@code s_i = alpha_i / r_i} for plain LoRA. Each adapter
+ * has an {@link AdapterSpec} (rank, alpha, dropout, init, rsLoRA, variant); its {@link LoraVariant} computes its
+ * contribution ({@link PlainLora} as above, {@link Dora} with a magnitude vector), in the order of the active set.
  *
  * <p>The base layer (a DJL {@link Linear} or a {@link LinearModule}) is kept as the child {@code base} and
  * runs unchanged; its weight and bias are frozen with {@link Parameter#freeze(boolean)}, so DJL's trainer
@@ -31,8 +33,9 @@ import java.util.regex.Pattern;
  * 3-D {@code [batch, seq, in]} are the usual cases); float32 and float64 are supported (the adapters take the
  * base weight's data type).
  *
- * <p>Adapter parameters are direct parameters of this block named {@code lora_A.<adapter>} and
- * {@code lora_B.<adapter>}; they live in the base weight's {@link NDManager} and on its device.
+ * <p>Adapter parameters are direct parameters of this block named {@code lora_A.<adapter>},
+ * {@code lora_B.<adapter>} and, for a variant's own tensors, {@code <kind>.<adapter>} ({@link LoraTensorNames});
+ * they live in the base weight's {@link NDManager} and on its device.
  *
  * <p>Why this extends {@link Linear}: DJL's built-in blocks (for example
  * {@code ScaledDotProductAttentionBlock}) keep their projections in fields typed {@code Linear}, so only a
@@ -54,30 +57,14 @@ public class LoraLinear extends Linear {
     private final Parameter baseBias;
     private final long inFeatures;
     private final long outFeatures;
-    private final Map<String, Adapter> adapters = new LinkedHashMap<>();
+    private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
     private final List<String> active = new ArrayList<>();
     private final List<String> merged = new ArrayList<>();
+    /** What each merged adapter's variant needs to unmerge (null values allowed), owned by mergeManager. */
+    private final Map<String, NDArray> mergeStates = new HashMap<>();
+    private NDManager mergeManager;
     private boolean enabled = true;
     private LoraInputObserver inputObserver;
-
-    /** One adapter's parameters and hyper-parameters. */
-    private static final class Adapter {
-        final Parameter a;
-        final Parameter b;
-        final int rank;
-        final double alpha;
-        final double scaling;
-        final float dropout;
-
-        Adapter(Parameter a, Parameter b, int rank, double alpha, double scaling, float dropout) {
-            this.a = a;
-            this.b = b;
-            this.rank = rank;
-            this.alpha = alpha;
-            this.scaling = scaling;
-            this.dropout = dropout;
-        }
-    }
 
     /**
      * Wraps an initialised linear layer and freezes its weight and bias. No adapter is added yet.
@@ -171,16 +158,14 @@ public class LoraLinear extends Linear {
      * @param name adapter name (letters, digits, {@code _} and {@code -})
      * @param config the adapter configuration
      * @param modulePath this layer's dotted path, used to look up rank and alpha patterns
-     * @see #addAdapter(String, int, double, double, LoraInit, boolean)
+     * @see #addAdapter(String, AdapterSpec)
      */
     public void addAdapter(String name, LoraConfig config, String modulePath) {
-        addAdapter(name, config.rankFor(modulePath), config.alphaFor(modulePath), config.dropout(), config.init(),
-                config.useRsLora());
+        addAdapter(name, config.specFor(modulePath));
     }
 
     /**
-     * Adds a trainable adapter and appends it to the active set (adapters already active stay active).
-     * B starts at zero, so the layer's output is unchanged until the adapter is trained.
+     * Adds a trainable plain-LoRA adapter; see {@link #addAdapter(String, AdapterSpec)}.
      *
      * @param name adapter name (letters, digits, {@code _} and {@code -})
      * @param rank r, at least 1
@@ -193,42 +178,55 @@ public class LoraLinear extends Linear {
      */
     public void addAdapter(String name, int rank, double alpha, double dropout, LoraInit init, boolean useRsLora) {
         checkNewAdapterName(name);
-        if (rank < 1) {
-            throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank + " for adapter " + name);
-        }
-        if (!(alpha > 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("LoRA alpha must be finite and > 0, got " + alpha);
-        }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
-        }
-        Objects.requireNonNull(init, "init");
+        addAdapter(name, AdapterSpec.lora(rank, alpha, dropout, init, useRsLora));
+    }
+
+    /**
+     * Adds a trainable adapter and appends it to the active set (adapters already active stay active).
+     * B starts at zero, and the variant's own tensors start at values that keep the output unchanged (DoRA's
+     * magnitude is the norm of the weight's rows), so the layer's output is unchanged until the adapter is trained.
+     *
+     * @param name adapter name (letters, digits, {@code _} and {@code -})
+     * @param spec rank, alpha, dropout, init, rsLoRA and variant
+     * @throws IllegalArgumentException on a bad or duplicate name
+     * @throws IllegalStateException while adapters are merged
+     */
+    public void addAdapter(String name, AdapterSpec spec) {
+        checkNewAdapterName(name);
+        Objects.requireNonNull(spec, "spec");
         requireUnmerged("add adapter " + name);
         NDArray w = baseWeight.getArray();
         NDManager manager = w.getManager();
         DataType dtype = w.getDataType();
         Device device = w.getDevice();
-        Shape aShape = new Shape(rank, inFeatures);
+        Shape aShape = new Shape(spec.rank(), inFeatures);
         NDArray aArray;
-        if (init == LoraInit.KAIMING_UNIFORM) {
+        if (spec.init() == LoraInit.KAIMING_UNIFORM) {
             // kaiming_uniform_(a=sqrt(5)): gain sqrt(2/(1+5)), bound = gain*sqrt(3/fan_in) = 1/sqrt(fan_in)
             float bound = (float) (1.0 / Math.sqrt(inFeatures));
             aArray = manager.randomUniform(-bound, bound, aShape, dtype, device);
         } else {
-            aArray = manager.randomNormal(0f, 1f / rank, aShape, dtype, device);
+            aArray = manager.randomNormal(0f, 1f / spec.rank(), aShape, dtype, device);
         }
-        NDArray bArray = manager.zeros(new Shape(outFeatures, rank), dtype, device);
-        Parameter a = Parameter.builder().setName(paramNameA(name)).setType(Parameter.Type.WEIGHT)
-                .optArray(aArray).build();
-        Parameter b = Parameter.builder().setName(paramNameB(name)).setType(Parameter.Type.WEIGHT)
-                .optArray(bArray).build();
-        a.freeze(false);
-        b.freeze(false);
-        addParameter(a);
-        addParameter(b);
-        double scaling = alpha / (useRsLora ? Math.sqrt(rank) : rank);
-        adapters.put(name, new Adapter(a, b, rank, alpha, scaling, (float) dropout));
+        NDArray bArray = manager.zeros(new Shape(outFeatures, spec.rank()), dtype, device);
+        Map<String, Parameter> tensors = new LinkedHashMap<>();
+        tensors.put(LoraTensorNames.A, newParameter(LoraTensorNames.A, name, aArray));
+        tensors.put(LoraTensorNames.B, newParameter(LoraTensorNames.B, name, bArray));
+        Map<String, NDArray> extras = spec.variant().initExtraTensors(this, new LoraAdapter(name, spec, tensors),
+                manager);
+        for (String kind : spec.variant().extraTensorShapes(outFeatures, inFeatures).keySet()) {
+            tensors.put(kind, newParameter(kind, name, extras.get(kind)));
+        }
+        tensors.values().forEach(this::addParameter);
+        adapters.put(name, new LoraAdapter(name, spec, tensors));
         active.add(name);
+    }
+
+    private static Parameter newParameter(String kind, String adapter, NDArray value) {
+        Parameter p = Parameter.builder().setName(LoraTensorNames.parameterName(kind, adapter))
+                .setType(Parameter.Type.WEIGHT).optArray(value).build();
+        p.freeze(false);
+        return p;
     }
 
     /**
@@ -268,29 +266,27 @@ public class LoraLinear extends Linear {
      * @throws IllegalStateException if the adapter is currently merged into the base weight
      */
     public void deleteAdapter(String name) {
-        Adapter ad = adapter(name);
+        LoraAdapter ad = adapter(name);
         if (merged.contains(name)) {
             throw new IllegalStateException("adapter " + name + " is merged into the base weight: unmerge first");
         }
         adapters.remove(name);
         active.remove(name);
-        parameters.remove(ad.a.getName());
-        parameters.remove(ad.b.getName());
-        ad.a.close();
-        ad.b.close();
+        for (Parameter p : ad.tensors().values()) {
+            parameters.remove(p.getName());
+            p.close();
+        }
     }
 
     /**
-     * Freezes or unfreezes one adapter's A and B ({@link Parameter#freeze(boolean)}); a frozen adapter still
+     * Freezes or unfreezes all of one adapter's tensors ({@link Parameter#freeze(boolean)}); a frozen adapter still
      * contributes to the output when active, but optimizers do not update it.
      *
      * @param name an existing adapter
      * @param frozen true to freeze, false to make trainable again
      */
     public void freezeAdapter(String name, boolean frozen) {
-        Adapter ad = adapter(name);
-        ad.a.freeze(frozen);
-        ad.b.freeze(frozen);
+        adapter(name).tensors().values().forEach(p -> p.freeze(frozen));
     }
 
     /**
@@ -300,7 +296,7 @@ public class LoraLinear extends Linear {
      * @return true if its A (and B) do not require gradients
      */
     public boolean isAdapterFrozen(String name) {
-        return !adapter(name).a.requiresGradient();
+        return !adapter(name).a().requiresGradient();
     }
 
     /**
@@ -369,28 +365,52 @@ public class LoraLinear extends Linear {
     }
 
     /**
-     * Adds {@code s * B A} of every active adapter to the base weight ({@code W += s B A}), so the forward pass
-     * costs one matmul. While merged the active set cannot change; call {@link #unmerge()} to undo. Does nothing
-     * when adapters are disabled or already merged. Do not train while merged.
+     * Merges every active adapter into the base weight, in the active order (plain LoRA: {@code W += s B A}; DoRA:
+     * see {@link Dora}), so the forward pass costs one matmul. While merged the active set cannot change; call
+     * {@link #unmerge()} to undo. Does nothing when adapters are disabled or already merged. Do not train while
+     * merged.
      */
     public void merge() {
-        if (!enabled || !merged.isEmpty()) {
+        if (!enabled || !merged.isEmpty() || active.isEmpty()) {
             return;
         }
-        for (String name : active) {
-            applyDelta(adapters.get(name), true);
-            merged.add(name);
+        NDArray w = baseWeight.getArray();
+        mergeManager = w.getManager().newSubManager();
+        try (NDManager tmp = w.getManager().newSubManager()) {
+            NDArray unmergedWeight = null;
+            if (active.stream().anyMatch(n -> adapters.get(n).spec().variant().mergeNeedsUnmergedWeight())) {
+                NDArray detached = w.stopGradient();
+                detached.attach(tmp);
+                unmergedWeight = detached.duplicate();
+            }
+            for (String name : active) {
+                LoraAdapter ad = adapters.get(name);
+                try (NDManager step = tmp.newSubManager()) {
+                    // Detached copies keep the update out of any autograd graph; temporaries die with step.
+                    mergeStates.put(name, ad.spec().variant().merge(ad, w, unmergedWeight, mergeManager, step));
+                }
+                merged.add(name);
+            }
         }
     }
 
     /**
-     * Subtracts what {@link #merge()} added, restoring the base weight up to float rounding.
+     * Undoes what {@link #merge()} did, restoring the base weight up to float rounding.
      */
     public void unmerge() {
+        NDArray w = baseWeight.getArray();
         for (int i = merged.size() - 1; i >= 0; i--) {
-            applyDelta(adapters.get(merged.get(i)), false);
+            LoraAdapter ad = adapters.get(merged.get(i));
+            try (NDManager tmp = w.getManager().newSubManager()) {
+                ad.spec().variant().unmerge(ad, w, mergeStates.get(ad.name()), tmp);
+            }
         }
         merged.clear();
+        mergeStates.clear();
+        if (mergeManager != null) {
+            mergeManager.close();
+            mergeManager = null;
+        }
     }
 
     /**
@@ -402,24 +422,6 @@ public class LoraLinear extends Linear {
         return !merged.isEmpty();
     }
 
-    private void applyDelta(Adapter ad, boolean add) {
-        NDArray w = baseWeight.getArray();
-        try (NDManager tmp = w.getManager().newSubManager()) {
-            // Detached copies keep the update out of any autograd graph; everything temporary dies with tmp.
-            NDArray a = ad.a.getArray().stopGradient();
-            NDArray b = ad.b.getArray().stopGradient();
-            a.attach(tmp);
-            b.attach(tmp);
-            NDArray ba = b.matMul(a);
-            NDArray delta = ba.mul(scalar(tmp, ad.scaling, w.getDataType()));
-            if (add) {
-                w.addi(delta);
-            } else {
-                w.subi(delta);
-            }
-        }
-    }
-
     /**
      * The adapter's down-projection A, shape {@code [r, in]}.
      *
@@ -427,7 +429,7 @@ public class LoraLinear extends Linear {
      * @return its parameter
      */
     public Parameter getLoraA(String name) {
-        return adapter(name).a;
+        return adapter(name).a();
     }
 
     /**
@@ -437,7 +439,7 @@ public class LoraLinear extends Linear {
      * @return its parameter
      */
     public Parameter getLoraB(String name) {
-        return adapter(name).b;
+        return adapter(name).b();
     }
 
     /**
@@ -447,7 +449,7 @@ public class LoraLinear extends Linear {
      * @return r
      */
     public int getRank(String name) {
-        return adapter(name).rank;
+        return adapter(name).spec().rank();
     }
 
     /**
@@ -457,7 +459,7 @@ public class LoraLinear extends Linear {
      * @return alpha
      */
     public double getAlpha(String name) {
-        return adapter(name).alpha;
+        return adapter(name).spec().alpha();
     }
 
     /**
@@ -467,7 +469,7 @@ public class LoraLinear extends Linear {
      * @return s
      */
     public double getScaling(String name) {
-        return adapter(name).scaling;
+        return adapter(name).spec().scaling();
     }
 
     /**
@@ -477,7 +479,27 @@ public class LoraLinear extends Linear {
      * @return dropout in [0, 1)
      */
     public double getDropout(String name) {
-        return adapter(name).dropout;
+        return (float) adapter(name).spec().dropout();
+    }
+
+    /**
+     * The adapter's spec: rank, alpha, dropout, init, rsLoRA and variant.
+     *
+     * @param name an existing adapter
+     * @return its spec
+     */
+    public AdapterSpec getSpec(String name) {
+        return adapter(name).spec();
+    }
+
+    /**
+     * The adapter: its spec and all its tensors.
+     *
+     * @param name an existing adapter
+     * @return the adapter
+     */
+    public LoraAdapter getAdapter(String name) {
+        return adapter(name);
     }
 
     /**
@@ -511,8 +533,9 @@ public class LoraLinear extends Linear {
      * This layer's parameters under state-dict names relative to its module path, the names that
      * {@link LoraStateDict} uses: the base layer's weight and bias as {@code weight} and {@code bias} (the names
      * they had before the layer was wrapped, so a base checkpoint loads whether or not LoRA is injected), then
-     * for each adapter, in the order added, {@code lora_A.<adapter>.weight} and {@code lora_B.<adapter>.weight}
-     * (PEFT's in-memory names).
+     * for each adapter, in the order added, {@code lora_A.<adapter>.weight}, {@code lora_B.<adapter>.weight} and
+     * the variant's own tensors such as {@code lora_magnitude_vector.<adapter>.weight} (PEFT's in-memory names,
+     * {@link LoraTensorNames#stateDictKey}).
      *
      * @return an ordered, unmodifiable map
      */
@@ -522,10 +545,8 @@ public class LoraLinear extends Linear {
         if (baseBias != null) {
             out.put("bias", baseBias);
         }
-        adapters.forEach((name, ad) -> {
-            out.put(paramNameA(name) + ".weight", ad.a);
-            out.put(paramNameB(name) + ".weight", ad.b);
-        });
+        adapters.forEach((name, ad) -> ad.tensors().forEach((kind, p) ->
+                out.put(LoraTensorNames.stateDictKey(kind, name), p)));
         return java.util.Collections.unmodifiableMap(out);
     }
 
@@ -547,8 +568,8 @@ public class LoraLinear extends Linear {
         return outFeatures;
     }
 
-    private Adapter adapter(String name) {
-        Adapter ad = adapters.get(name);
+    private LoraAdapter adapter(String name) {
+        LoraAdapter ad = adapters.get(name);
         if (ad == null) {
             throw new IllegalArgumentException("unknown adapter \"" + name + "\"; this layer has "
                     + adapters.keySet());
@@ -563,16 +584,8 @@ public class LoraLinear extends Linear {
         }
     }
 
-    static String paramNameA(String adapter) {
-        return "lora_A." + adapter;
-    }
-
-    static String paramNameB(String adapter) {
-        return "lora_B." + adapter;
-    }
-
     /** A 0-d array holding {@code value} in {@code dtype}, owned by {@code manager}. */
-    private static NDArray scalar(NDManager manager, double value, DataType dtype) {
+    static NDArray scalar(NDManager manager, double value, DataType dtype) {
         if (dtype == DataType.FLOAT64) {
             return manager.create(value);
         }
@@ -612,19 +625,12 @@ public class LoraLinear extends Linear {
         }
         NDArray x = inputs.singletonOrThrow();
         NDArray y = baseOut.singletonOrThrow();
-        Device device = x.getDevice();
         for (String name : active) {
             if (merged.contains(name)) {
                 continue;
             }
-            Adapter ad = adapters.get(name);
-            NDArray a = parameterStore.getValue(ad.a, device, training);
-            NDArray b = parameterStore.getValue(ad.b, device, training);
-            NDArray h = training && ad.dropout > 0 ? Dropout.dropout(x, ad.dropout, true).singletonOrThrow() : x;
-            // Ops are called on input-derived arrays so results belong to the caller's (per-step) manager.
-            NDArray down = Linear.linear(h, a).singletonOrThrow();
-            NDArray up = Linear.linear(down, b).singletonOrThrow();
-            y = y.add(up.mul(scalar(x.getManager(), ad.scaling, x.getDataType())));
+            LoraAdapter ad = adapters.get(name);
+            y = ad.spec().variant().forward(this, ad, parameterStore, x, y, training);
         }
         return new NDList(y);
     }

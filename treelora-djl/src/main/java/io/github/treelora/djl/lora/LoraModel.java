@@ -331,7 +331,8 @@ public final class LoraModel {
     }
 
     /**
-     * The adapter parameters that an optimizer updates (A and B of every unfrozen adapter), in layer order.
+     * The adapter parameters that an optimizer updates (A, B and the variant's own tensors, such as DoRA's
+     * magnitude, of every unfrozen adapter), in layer order.
      *
      * @return trainable LoRA parameters
      */
@@ -340,8 +341,7 @@ public final class LoraModel {
         for (LoraLinear layer : loraLayers().values()) {
             for (String n : layer.getAdapterNames()) {
                 if (!layer.isAdapterFrozen(n)) {
-                    out.add(layer.getLoraA(n));
-                    out.add(layer.getLoraB(n));
+                    out.addAll(layer.getAdapter(n).tensors().values());
                 }
             }
         }

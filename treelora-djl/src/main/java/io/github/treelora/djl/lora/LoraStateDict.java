@@ -21,7 +21,8 @@ import java.util.Set;
  * reaches it. The walk sees through {@link LoraLinear} ({@link LoraLinear#stateDictParameters()}): the wrapped
  * layer's weight and bias keep their un-injected names ({@code ...attention.query.weight},
  * {@code ...attention.query.bias}) and adapter parameters get PEFT's names
- * ({@code ...attention.query.lora_A.<adapter>.weight}). For a model without LoRA layers the names are exactly
+ * ({@code ...attention.query.lora_A.<adapter>.weight}, DoRA's {@code ...lora_magnitude_vector.<adapter>.weight};
+ * {@link LoraTensorNames#stateDictKey}). For a model without LoRA layers the names are exactly
  * those of {@code io.github.treelora.djl.models.StateDict.parameters}, which can delegate to
  * {@link #parameters(Block)}.
  *

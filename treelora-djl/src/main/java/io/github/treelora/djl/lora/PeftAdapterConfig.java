@@ -26,15 +26,15 @@ import java.util.regex.Pattern;
  * list of names, or one string for a full-match regex), {@code layers_to_transform}, {@code layers_pattern}
  * ({@code null} for this project's default {@link LoraConfig#DEFAULT_LAYERS_PATTERN}), {@code rank_pattern},
  * {@code alpha_pattern}, {@code use_rslora}, {@code init_lora_weights} ({@code true} for
- * {@link LoraInit#KAIMING_UNIFORM}, {@code "gaussian"} for {@link LoraInit#GAUSSIAN}); the rest have the values
- * of plain LoRA ({@code "bias": "none"}, {@code "fan_in_fan_out": false}, {@code "use_dora": false},
+ * {@link LoraInit#KAIMING_UNIFORM}, {@code "gaussian"} for {@link LoraInit#GAUSSIAN}), {@code use_dora}; the rest
+ * have the values of plain LoRA ({@code "bias": "none"}, {@code "fan_in_fan_out": false},
  * {@code "modules_to_save": null}, ...). Fields that PEFT added after 0.13 ({@code exclude_modules},
  * {@code lora_bias}, ...) are left out while they have their default value, as PEFT 0.13's own files lack them:
  * PEFT 0.13 refuses a configuration with a field it does not know, newer versions fill the default.
  *
  * <p>{@link #fromJson(String, String)} ignores fields it does not know (PEFT adds fields in new versions), and
  * rejects, naming the field, values that would change what the adapter computes and that this project does
- * not implement: a {@code peft_type} other than {@code LORA}, {@code fan_in_fan_out: true}, {@code use_dora},
+ * not implement: a {@code peft_type} other than {@code LORA}, {@code fan_in_fan_out: true},
  * {@code bias} other than {@code "none"}, {@code lora_bias}, {@code modules_to_save},
  * {@code layer_replication}, {@code exclude_modules}, {@code target_parameters}, {@code trainable_token_indices},
  * {@code use_qalora}, {@code alora_invocation_tokens}, a non-empty {@code loftq_config},
@@ -86,6 +86,10 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
      * @return JSON text without a trailing newline
      */
     public String toJson() {
+        if (!lora.useDora() && lora.variant() != PlainLora.INSTANCE) {
+            throw new IllegalArgumentException("PEFT's LoraConfig can describe LoRA and DoRA adapters, not "
+                    + lora.variant());
+        }
         Map<String, Object> m = new TreeMap<>();
         m.put("alpha_pattern", new TreeMap<>(lora.alphaPattern()));
         m.put("auto_mapping", null);
@@ -112,7 +116,7 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
         m.put("target_modules", lora.targetRegex() != null ? lora.targetRegex()
                 : new ArrayList<>(lora.targetModules()));
         m.put("task_type", taskType);
-        m.put("use_dora", false);
+        m.put("use_dora", lora.useDora());
         m.put("use_rslora", lora.useRsLora());
         StringBuilder sb = new StringBuilder();
         writePython(sb, m, "");
@@ -145,7 +149,6 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
                     + "; only LORA adapters are supported");
         }
         r.requireDefault("fan_in_fan_out", "fan_in_fan_out true means weights stored [in, out] (GPT-2 Conv1D)");
-        r.requireDefault("use_dora", "DoRA adds a magnitude vector per module");
         r.requireDefault("lora_bias", "lora_bias adds a trainable bias to lora_B");
         r.requireDefault("use_qalora", "QA-LoRA pools the adapter input");
         String bias = r.text("bias", "none");
@@ -218,6 +221,7 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
         });
         b.alphaPattern(alphaPattern);
         b.useRsLora(r.bool("use_rslora", false));
+        b.useDora(r.bool("use_dora", false));
         JsonNode init = root.get("init_lora_weights");
         if (init == null || init.isNull() || init.isBoolean()) {
             // false (A and B both random) only matters when an adapter is created for training; loaded weights

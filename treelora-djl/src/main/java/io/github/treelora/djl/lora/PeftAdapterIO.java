@@ -28,14 +28,17 @@ import java.util.stream.Stream;
  *   <li>{@value #CONFIG_FILE}: the {@link PeftAdapterConfig} (PEFT's {@code LoraConfig} fields);</li>
  *   <li>{@value #WEIGHTS_FILE}: for every adapted module, {@code base_model.model.<module path>.lora_A.weight}
  *       with shape {@code [r, in]} and {@code base_model.model.<module path>.lora_B.weight} with shape
- *       {@code [out, r]}, float32. The module paths are those of {@link ModuleTree} (Hugging Face names for the
+ *       {@code [out, r]}, float32, and for DoRA adapters ({@code "use_dora": true}) also
+ *       {@code base_model.model.<module path>.lora_magnitude_vector} (no {@code .weight}, as PEFT writes it) with
+ *       shape {@code [out]}
+ *       ({@link LoraTensorNames#peftKey}). The module paths are those of {@link ModuleTree} (Hugging Face names for the
  *       project's models). As in PEFT, keys do not contain the adapter name; PEFT saves a non-default adapter
  *       {@code name} in the sub-directory {@code <dir>/<name>}, and saving each adapter with
  *       {@link #save(LoraModel, String, Path)} into such a directory reproduces that layout.</li>
  * </ul>
  *
  * <p>Loading checks everything before it changes the model: the files exist, the configuration is a supported
- * plain-LoRA one ({@link PeftAdapterConfig#fromJson}), the weights file is well formed (not truncated), every key
+ * LoRA or DoRA one ({@link PeftAdapterConfig#fromJson}), the weights file is well formed (not truncated), every key
  * the model needs is present, no key is unexpected (the message lists the closest module names), every shape
  * matches and every value is finite. On any failure the model is unchanged: same parameters, same outputs.
  */
@@ -49,10 +52,11 @@ public final class PeftAdapterIO {
 
     /** The prefix PEFT puts before module paths ({@code PeftModel.base_model} is a {@code LoraModel} whose
      * {@code model} is the wrapped transformer). */
-    public static final String KEY_PREFIX = "base_model.model.";
+    public static final String KEY_PREFIX = LoraTensorNames.PEFT_PREFIX;
 
-    private static final String A_SUFFIX = ".lora_A.weight";
-    private static final String B_SUFFIX = ".lora_B.weight";
+    /** The tensor kinds a PEFT LoRA file can hold for a module. */
+    private static final List<String> KINDS = List.of(LoraTensorNames.A, LoraTensorNames.B,
+            LoraTensorNames.MAGNITUDE);
 
     private PeftAdapterIO() {
     }
@@ -64,7 +68,7 @@ public final class PeftAdapterIO {
      * @return {@code base_model.model.<modulePath>.lora_A.weight}
      */
     public static String keyA(String modulePath) {
-        return KEY_PREFIX + modulePath + A_SUFFIX;
+        return LoraTensorNames.peftKey(modulePath, LoraTensorNames.A);
     }
 
     /**
@@ -74,7 +78,7 @@ public final class PeftAdapterIO {
      * @return {@code base_model.model.<modulePath>.lora_B.weight}
      */
     public static String keyB(String modulePath) {
-        return KEY_PREFIX + modulePath + B_SUFFIX;
+        return LoraTensorNames.peftKey(modulePath, LoraTensorNames.B);
     }
 
     /**
@@ -116,10 +120,8 @@ public final class PeftAdapterIO {
         LoraConfig config = model.getConfig(adapter).orElseGet(() -> derivedConfig(model.getBlock(), adapter, layers));
         String json = new PeftAdapterConfig(config, taskType, baseModelNameOrPath, null, true).toJson();
         Map<String, Parameter> tensors = new LinkedHashMap<>();
-        layers.forEach((path, layer) -> {
-            tensors.put(keyA(path), layer.getLoraA(adapter));
-            tensors.put(keyB(path), layer.getLoraB(adapter));
-        });
+        layers.forEach((path, layer) -> layer.getAdapter(adapter).tensors().forEach((kind, p) ->
+                tensors.put(LoraTensorNames.peftKey(path, kind), p)));
         NamedTensorFiles.requireFloat32(tensors);
         writeDirectory(dir, json, tensors);
     }
@@ -147,8 +149,9 @@ public final class PeftAdapterIO {
      *
      * <p>If the model has no adapter of that name, it is created from the file's configuration
      * ({@link LoraModel#addAdapter}: trainable, active, other parameters frozen) and then given the file's
-     * values. If it exists, its modules and shapes must match the file exactly and its scaling must equal the
-     * configuration's at every module; only the values of A and B are replaced (in place). Either way nothing
+     * values. If it exists, its modules and shapes must match the file exactly and its scaling and variant (LoRA or
+     * DoRA) must equal the configuration's at every module; only the tensors' values are replaced (in place). A DoRA
+     * file must hold every module's magnitude vector (the one PEFT saved: it is not recomputed). Either way nothing
      * changes unless every check passes (see the class comment).
      *
      * @param model the model
@@ -178,23 +181,35 @@ public final class PeftAdapterIO {
                     + WEIGHTS_FILE + hint);
         }
         Block root = model.getBlock();
+        Path configFile = dir.resolve(CONFIG_FILE);
         boolean exists = model.adapterNames().contains(adapter);
-        Map<String, long[]> shapesA = new LinkedHashMap<>();
-        Map<String, long[]> shapesB = new LinkedHashMap<>();
+        // module path -> tensor kind -> shape
+        Map<String, Map<String, long[]>> shapes = new LinkedHashMap<>();
         if (exists) {
             List<String> wrongScaling = new ArrayList<>();
+            List<String> wrongVariant = new ArrayList<>();
             model.layersOf(adapter).forEach((path, layer) -> {
-                shapesA.put(path, layer.getLoraA(adapter).getArray().getShape().getShape());
-                shapesB.put(path, layer.getLoraB(adapter).getArray().getShape().getShape());
-                double want = config.scalingFor(path);
-                double have = layer.getScaling(adapter);
-                if (Math.abs(want - have) > 1e-12 * Math.max(Math.abs(want), Math.abs(have))) {
-                    wrongScaling.add(path + ": model " + have + ", file " + want);
+                LoraAdapter ad = layer.getAdapter(adapter);
+                Map<String, long[]> here = new LinkedHashMap<>();
+                ad.tensors().forEach((kind, p) -> here.put(kind, p.getArray().getShape().getShape()));
+                shapes.put(path, here);
+                AdapterSpec want = config.specFor(path);
+                double have = ad.spec().scaling();
+                if (Math.abs(want.scaling() - have) > 1e-12 * Math.max(Math.abs(want.scaling()), Math.abs(have))) {
+                    wrongScaling.add(path + ": model " + have + ", file " + want.scaling());
+                }
+                if (want.variant() != ad.spec().variant()) {
+                    wrongVariant.add(path + ": model " + ad.spec().variant() + ", file " + want.variant());
                 }
             });
+            String into = "cannot load adapter from " + dir + " into existing adapter \"" + adapter
+                    + "\"; the model is unchanged: ";
+            if (!wrongVariant.isEmpty()) {
+                throw new IllegalArgumentException(into + configFile + " has \"use_dora\": " + config.useDora()
+                        + ", the adapter's variant differs at " + NamedTensorFiles.listed(wrongVariant));
+            }
             if (!wrongScaling.isEmpty()) {
-                throw new IllegalArgumentException("cannot load adapter from " + dir + " into existing adapter \""
-                        + adapter + "\"; the model is unchanged: its scaling (alpha / r) differs from the file's "
+                throw new IllegalArgumentException(into + "its scaling (alpha / r) differs from the file's "
                         + "configuration at " + NamedTensorFiles.listed(wrongScaling));
             }
         } else {
@@ -211,16 +226,12 @@ public final class PeftAdapterIO {
                 } else {
                     continue; // the injector reports targeted modules that are not linear layers
                 }
-                int r = config.rankFor(m.path());
-                shapesA.put(m.path(), new long[] {r, w[1]});
-                shapesB.put(m.path(), new long[] {w[0], r});
+                shapes.put(m.path(), LoraAdapter.tensorShapes(config.specFor(m.path()), w[0], w[1]));
             }
         }
         Map<String, long[]> expected = new LinkedHashMap<>();
-        for (String path : shapesA.keySet()) {
-            expected.put(keyA(path), shapesA.get(path));
-            expected.put(keyB(path), shapesB.get(path));
-        }
+        shapes.forEach((path, kinds) -> kinds.forEach((kind, shape) ->
+                expected.put(LoraTensorNames.peftKey(path, kind), shape)));
         List<String> linearPaths = new ArrayList<>();
         for (ModuleTree.Module m : ModuleTree.modules(root)) {
             if (m.block() instanceof LoraLinear || LoraLinear.isWrappable(m.block())) {
@@ -229,35 +240,48 @@ public final class PeftAdapterIO {
         }
         Map<String, float[]> values;
         try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+            if (config.useDora()) {
+                List<String> missing = new ArrayList<>();
+                for (String path : shapes.keySet()) {
+                    String key = LoraTensorNames.peftKey(path, LoraTensorNames.MAGNITUDE);
+                    if (!file.contains(key)) {
+                        missing.add(key);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    throw new IllegalArgumentException("cannot load adapter \"" + adapter + "\" from " + weights
+                            + "; the model is unchanged: " + configFile + " has \"use_dora\": true, but the file "
+                            + "lacks DoRA magnitude vectors: missing keys " + NamedTensorFiles.listed(missing));
+                }
+            }
             values = NamedTensorFiles.readChecked(file, expected, "adapter \"" + adapter + "\"",
-                    key -> unexpectedKeyHint(key, linearPaths, shapesA.keySet()));
+                    key -> unexpectedKeyHint(key, config.useDora(), linearPaths, shapes.keySet()));
         }
         // Every check passed: from here on the model changes.
         List<String> paths = exists ? model.modulePaths(adapter) : model.addAdapter(adapter, config);
         Map<String, LoraLinear> layers = model.layersOf(adapter);
         for (String path : paths) {
-            layers.get(path).getLoraA(adapter).getArray().set(values.get(keyA(path)));
-            layers.get(path).getLoraB(adapter).getArray().set(values.get(keyB(path)));
+            layers.get(path).getAdapter(adapter).tensors().forEach((kind, p) ->
+                    p.getArray().set(values.get(LoraTensorNames.peftKey(path, kind))));
         }
         return paths;
     }
 
     /** Why a key is unexpected, with the closest module names. */
-    private static String unexpectedKeyHint(String key, List<String> linearPaths, java.util.Set<String> adapted) {
+    private static String unexpectedKeyHint(String key, boolean dora, List<String> linearPaths,
+            java.util.Set<String> adapted) {
         if (!key.startsWith(KEY_PREFIX)) {
             return "PEFT keys start with \"" + KEY_PREFIX + "\"";
         }
-        String rest = key.substring(KEY_PREFIX.length());
-        String module;
-        if (rest.endsWith(A_SUFFIX)) {
-            module = rest.substring(0, rest.length() - A_SUFFIX.length());
-        } else if (rest.endsWith(B_SUFFIX)) {
-            module = rest.substring(0, rest.length() - B_SUFFIX.length());
-        } else if (rest.matches(".*\\.lora_[AB]\\.[^.]+\\.weight")) {
+        String module = LoraTensorNames.peftModulePath(key, KINDS);
+        if (module == null && key.matches(".*\\.(lora_[AB]\\.[^.]+\\.weight|lora_magnitude_vector\\.[^.]+\\.weight)")) {
             return "PEFT files name LoRA keys without the adapter name: <module>.lora_A.weight";
-        } else {
-            return "not a LoRA A or B matrix (expected <module>.lora_A.weight or <module>.lora_B.weight; DoRA "
-                    + "magnitudes, biases and modules_to_save are not supported)";
+        } else if (module == null) {
+            return "not a LoRA A or B matrix or DoRA magnitude (expected <module>.lora_A.weight, "
+                    + "<module>.lora_B.weight or <module>.lora_magnitude_vector; biases and modules_to_save "
+                    + "are not supported)";
+        } else if (!dora && key.endsWith("." + LoraTensorNames.MAGNITUDE)) {
+            return "a DoRA magnitude vector, but " + CONFIG_FILE + " has \"use_dora\": false";
         }
         if (linearPaths.contains(module)) {
             return "module " + module + " exists but the configuration does not target it (adapted: "
@@ -272,7 +296,7 @@ public final class PeftAdapterIO {
         LoraLinear first = layers.get(paths.get(0));
         int rank = first.getRank(adapter);
         double alpha = first.getAlpha(adapter);
-        boolean rs = rank > 1 && first.getScaling(adapter) != alpha / rank;
+        AdapterSpec spec = first.getSpec(adapter);
         Map<String, Integer> rankPattern = new LinkedHashMap<>();
         Map<String, Double> alphaPattern = new LinkedHashMap<>();
         layers.forEach((path, layer) -> {
@@ -284,7 +308,8 @@ public final class PeftAdapterIO {
             }
         });
         LoraConfig.Builder b = LoraConfig.builder().rank(rank).alpha(alpha).dropout(first.getDropout(adapter))
-                .useRsLora(rs).rankPattern(rankPattern).alphaPattern(alphaPattern).targetModules(paths);
+                .useRsLora(spec.useRsLora()).variant(spec.variant()).rankPattern(rankPattern)
+                .alphaPattern(alphaPattern).targetModules(paths);
         LoraConfig config = b.build();
         if (!targets(root, config).equals(paths)) {
             // A full path that is also the suffix of another module's path: fall back to an exact regex.
