@@ -2,29 +2,21 @@ package io.github.treelora.djl.models.llama;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import io.github.treelora.djl.models.BaseModelFamily;
 import io.github.treelora.djl.models.HfCheckpoint;
-import io.github.treelora.djl.models.ModelFamily;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /** The LLaMA-architecture causal decoders of {@link DecoderFamily#ALL}, loaded as {@link LlamaForCausalLM}. */
-public final class CausalDecoderFamily implements ModelFamily {
+public final class CausalDecoderFamily extends BaseModelFamily {
 
-    @Override
-    public String name() {
-        return "LLaMA-architecture decoder";
-    }
-
-    @Override
-    public Set<String> architectures() {
-        return DecoderFamily.ALL.stream().map(DecoderFamily::architecture).collect(Collectors.toSet());
-    }
-
-    @Override
-    public Set<String> modelTypes() {
-        return DecoderFamily.ALL.stream().map(DecoderFamily::modelType).collect(Collectors.toSet());
+    /** Creates the family (the service loader calls this). */
+    public CausalDecoderFamily() {
+        super("LLaMA-architecture decoder",
+                DecoderFamily.ALL.stream().map(DecoderFamily::architecture).collect(Collectors.toSet()),
+                DecoderFamily.ALL.stream().map(DecoderFamily::modelType).collect(Collectors.toSet()),
+                List.of("q_proj", "v_proj"));
     }
 
     @Override
@@ -39,10 +31,5 @@ public final class CausalDecoderFamily implements ModelFamily {
             }
         }
         return LlamaForCausalLM.fromPretrained(dir, manager);
-    }
-
-    @Override
-    public List<String> defaultLoraTargets() {
-        return List.of("q_proj", "v_proj");
     }
 }
