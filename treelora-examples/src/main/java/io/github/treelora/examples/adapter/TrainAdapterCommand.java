@@ -149,7 +149,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
             out.flush();
             ContinualResult result = ContinualBenchmark.runOrResume(new ContinualTrainer(config), backbone, tasks,
                     method);
-            result.writeJson(run.work().resolve(RESULT_FILE));
+            run.writeResult(result.toJson(), RESULT_FILE);
             // The shipped backbone lives inside the build's target folder: record its class-path name instead.
             String baseModel = backboneDir != null ? backboneDir.toString() : Backbones.SHIPPED_RESOURCE;
             List<Path> written = saveAdapters(new LoraModel(backbone.block()), run.work(), baseModel);

@@ -14,6 +14,7 @@ import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.io.AtomicDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -187,7 +188,9 @@ public final class ContinualBenchmark {
                             seedTasks, strategy);
                     RunRecord record = RunRecord.of(result);
                     runs.add(record);
-                    full.add(json.readTree(result.toJson()));
+                    // Relative to the run directory, where the checkpoints end up.
+                    full.add(checkpoints == null ? json.readTree(result.toJson())
+                            : RunDirectory.relativeCheckpoint(result.toJson(), checkpoints.getParent()));
                     // The report draws the first seed's final task tree.
                     if (strategy instanceof TreeLoraStrategy t && t.tree() != null) {
                         trees.putIfAbsent(result.strategy(), t.tree());

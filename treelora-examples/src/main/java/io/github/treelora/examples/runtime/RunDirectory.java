@@ -236,6 +236,40 @@ public final class RunDirectory {
         AtomicDirectory.replaceWith(output, work);
     }
 
+    /**
+     * A trainer result's JSON ({@code ContinualResult#toJson()}) with its checkpoint directory relative to {@code base}
+     * when it lies inside it: the work directory's absolute path means nothing once the run is swapped in as the
+     * output, the relative one stays valid there.
+     *
+     * @param resultJson the result's JSON text
+     * @param base the directory the path becomes relative to, e.g. {@link #work()}
+     * @return the JSON tree
+     * @throws IOException if the text is not JSON
+     */
+    public static JsonNode relativeCheckpoint(String resultJson, Path base) throws IOException {
+        JsonNode root = JSON.readTree(resultJson);
+        if (root.path("trainerSettings") instanceof ObjectNode settings && settings.path("checkpointDir").isTextual()) {
+            Path dir = Path.of(settings.get("checkpointDir").asText());
+            Path abs = base.toAbsolutePath().normalize();
+            if (dir.isAbsolute() && dir.normalize().startsWith(abs)) {
+                settings.put("checkpointDir", abs.relativize(dir.normalize()).toString());
+            }
+        }
+        return root;
+    }
+
+    /**
+     * Writes a trainer result's JSON into the work directory, its checkpoint directory relative to the run
+     * ({@link #relativeCheckpoint}).
+     *
+     * @param resultJson the result's JSON text
+     * @param name the file name, e.g. {@code result.json}
+     * @throws IOException if writing fails
+     */
+    public void writeResult(String resultJson, String name) throws IOException {
+        Files.writeString(work.resolve(name), JSON.writeValueAsString(relativeCheckpoint(resultJson, work)));
+    }
+
     /** The options that change results, by name, as command-line text; the command's name. */
     static ObjectNode args(CommandSpec spec) {
         Map<String, String> options = new TreeMap<>();
@@ -297,8 +331,8 @@ public final class RunDirectory {
             return null;
         }
         return "--resume refused: the run in " + dir + " was started with other options (" + String.join("; ",
-                differences) + "); resume with the options of " + ARGS_FILE + " (\"" + recorded.path("commandLine")
-                .asText() + "\"), or pass --overwrite instead of --resume to start over";
+                differences) + "); resume with the options recorded in " + dir.resolve(ARGS_FILE) + ", or pass "
+                + "--overwrite instead of --resume to start over";
     }
 
     private static List<String> entries(Path dir) {
