@@ -7,6 +7,7 @@ import io.github.treelora.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -322,6 +323,12 @@ public final class PeftAdapterIO {
             });
             return;
         }
+        // Temporary files of an earlier write that was killed are abandoned: one writer per directory at a time.
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(abs, p -> isTemporary(p.getFileName().toString()))) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
         // Temporary names are reserved by creating the files with default permissions (not createTempFile's
         // owner-only ones), since they are renamed into place.
         String suffix = "." + UUID.randomUUID() + ".tmp";
@@ -340,6 +347,12 @@ public final class PeftAdapterIO {
             Files.deleteIfExists(weightsTmp);
             Files.deleteIfExists(configTmp);
         }
+    }
+
+    /** The temporary files {@link #writeDirectory} and the safetensors writer create next to the two files. */
+    private static boolean isTemporary(String name) {
+        return name.startsWith(".") && name.endsWith(".tmp")
+                && (name.contains(WEIGHTS_FILE + ".") || name.contains(CONFIG_FILE + "."));
     }
 
     private static void move(Path from, Path to) throws IOException {

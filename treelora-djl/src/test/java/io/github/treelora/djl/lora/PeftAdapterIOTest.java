@@ -310,6 +310,9 @@ class PeftAdapterIOTest {
             for (String f : List.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE)) {
                 assertEquals(fileReference, Files.getPosixFilePermissions(dir.resolve(f)), "new " + f);
             }
+            // What writes killed midway leave: temporary files next to the two files.
+            Files.writeString(dir.resolve("." + PeftAdapterIO.WEIGHTS_FILE + ".1f2e.tmp"), "half");
+            Files.writeString(dir.resolve("." + PeftAdapterIO.CONFIG_FILE + ".3c4d.tmp"), "half");
             model.saveAdapter("task0", dir);
             for (String f : List.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE)) {
                 assertEquals(fileReference, Files.getPosixFilePermissions(dir.resolve(f)), "rewritten " + f);
