@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -14,7 +15,13 @@ import java.util.UUID;
  * Replaces a directory as a whole: the new content is written into a hidden sibling temporary directory,
  * which is swapped in by renames only once it is complete. A failure while writing leaves the previous
  * directory untouched. Between the two renames of the swap the previous directory exists under a hidden
- * {@code .<name>.old-<uuid>} name; {@link #recover(Path)} moves it back if a process died right there.
+ * {@code .<name>.old-<uuid>} name; {@link #recover(Path)} moves it back if a process died right there, and removes
+ * the {@code .<name>.tmp-<uuid>} directories of writes that were killed before their swap. Directories and files
+ * are created with the file system's default permissions (the process's umask applies), as
+ * {@link Files#createDirectory} creates them.
+ *
+ * <p>One writer per target at a time: {@link #recover(Path)}, which {@link #replace} calls first, removes the
+ * temporary directories of every earlier writer of the same target.
  */
 public final class AtomicDirectory {
 
@@ -30,7 +37,15 @@ public final class AtomicDirectory {
         void write(Path dir) throws IOException;
     }
 
+    private static final String TMP = "tmp-";
+    private static final String OLD = "old-";
+
     private AtomicDirectory() {
+    }
+
+    /** The start of the names of a target's hidden siblings: {@code .<name>.}. */
+    private static String prefix(Path abs) {
+        return "." + abs.getFileName() + ".";
     }
 
     /**
@@ -46,7 +61,7 @@ public final class AtomicDirectory {
         Path parent = abs.getParent();
         Files.createDirectories(parent);
         recover(abs);
-        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path tmp = parent.resolve(prefix(abs) + TMP + UUID.randomUUID());
         Files.createDirectory(tmp);
         try {
             writer.write(tmp);
@@ -54,6 +69,30 @@ public final class AtomicDirectory {
         } finally {
             deleteRecursively(tmp);
         }
+    }
+
+    /**
+     * Replaces {@code target} by a complete directory written elsewhere, by renames, as {@link #replace} swaps in
+     * its temporary directory: a process killed during the swap leaves either the previous {@code target} or
+     * {@code complete} in its place (after {@link #recover(Path)}), never a mix.
+     *
+     * @param target the directory to replace (created if absent)
+     * @param complete a complete directory on the same file system as {@code target}, typically a sibling; it is
+     *     moved, so it no longer exists afterwards
+     * @throws IOException from the file system; {@code target} then still holds its previous content
+     */
+    public static void replaceWith(Path target, Path complete) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path fresh = complete.toAbsolutePath();
+        if (!Files.isDirectory(fresh)) {
+            throw new IOException(fresh + " is not a directory");
+        }
+        if (fresh.normalize().equals(abs.normalize())) {
+            throw new IOException(fresh + " cannot replace itself");
+        }
+        Files.createDirectories(abs.getParent());
+        recover(abs);
+        swapIn(fresh, abs);
     }
 
     /**
@@ -71,10 +110,22 @@ public final class AtomicDirectory {
             return;
         }
         List<Path> olds = new ArrayList<>();
-        String prefix = "." + abs.getFileName() + ".";
+        List<Path> tmps = new ArrayList<>();
+        String prefix = prefix(abs);
         try (DirectoryStream<Path> siblings = Files.newDirectoryStream(parent, p ->
-                p.getFileName().toString().startsWith(prefix + "old-"))) {
-            siblings.forEach(olds::add);
+                p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : siblings) {
+                String rest = p.getFileName().toString().substring(prefix.length());
+                if (rest.startsWith(OLD)) {
+                    olds.add(p);
+                } else if (rest.startsWith(TMP)) {
+                    tmps.add(p);
+                }
+            }
+        }
+        // A temporary directory is only complete once it is renamed to the target: any left over is abandoned.
+        for (Path tmp : tmps) {
+            deleteRecursively(tmp);
         }
         if (!Files.exists(abs) && olds.size() == 1) {
             move(olds.get(0), abs);
@@ -87,16 +138,17 @@ public final class AtomicDirectory {
     }
 
     /**
-     * Deletes a file or a directory tree; nothing happens if it does not exist.
+     * Deletes a file or a directory tree; nothing happens if it does not exist. Symbolic links are deleted, never
+     * followed.
      *
      * @param p the path
      * @throws IOException on failure
      */
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        if (Files.isDirectory(p)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
                 for (Path c : children) {
                     deleteRecursively(c);
@@ -110,7 +162,7 @@ public final class AtomicDirectory {
     private static void swapIn(Path fresh, Path target) throws IOException {
         Path old = null;
         if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + UUID.randomUUID());
+            old = target.resolveSibling(prefix(target) + OLD + UUID.randomUUID());
             move(target, old);
         }
         try {

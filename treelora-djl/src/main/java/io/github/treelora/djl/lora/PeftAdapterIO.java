@@ -2,22 +2,24 @@ package io.github.treelora.djl.lora;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Stream;
+import java.util.UUID;
 
 /**
  * LoRA adapters in the Hugging Face PEFT directory layout, readable by PEFT's
@@ -100,7 +102,8 @@ public final class PeftAdapterIO {
      * layers (targets: the adapted module paths; rank and alpha of the first layer, others in
      * {@code rank_pattern}/{@code alpha_pattern}).
      *
-     * <p>Atomicity: a new directory is written as a temporary sibling directory and renamed into place. An
+     * <p>Atomicity: a new directory is written as a temporary sibling directory and renamed into place
+     * ({@code AtomicDirectory}; files and directories get default permissions, the umask applies). An
      * existing directory is updated file by file: both new files are written to temporary files first, then
      * the old configuration is removed, the weights renamed into place and the configuration last, so an
      * interruption never leaves a configuration beside weights it does not describe (at worst the configuration
@@ -338,22 +341,28 @@ public final class PeftAdapterIO {
             throw new FileAlreadyExistsException(abs.toString(), null, "exists and is not a directory");
         }
         if (!Files.exists(abs)) {
-            Path tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
-            try {
+            // A temporary sibling renamed into place; created like any directory, so the umask applies.
+            AtomicDirectory.replace(abs, tmp -> {
                 NamedTensorFiles.write(tensors, Map.of("format", "pt"), tmp.resolve(WEIGHTS_FILE));
                 Files.writeString(tmp.resolve(CONFIG_FILE), configJson, StandardCharsets.UTF_8);
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException | RuntimeException e) {
-                deleteRecursively(tmp, e);
-                throw e;
-            }
+            });
             return;
         }
-        Path weightsTmp = Files.createTempFile(abs, "." + WEIGHTS_FILE, ".tmp");
-        Path configTmp = Files.createTempFile(abs, "." + CONFIG_FILE, ".tmp");
+        // Temporary files of an earlier write that was killed are abandoned: one writer per directory at a time.
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(abs, p -> isTemporary(p.getFileName().toString()))) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
+        // Temporary names are reserved by creating the files with default permissions (not createTempFile's
+        // owner-only ones), since they are renamed into place.
+        String suffix = "." + UUID.randomUUID() + ".tmp";
+        Path weightsTmp = abs.resolve("." + WEIGHTS_FILE + suffix);
+        Path configTmp = abs.resolve("." + CONFIG_FILE + suffix);
         try {
             NamedTensorFiles.write(tensors, Map.of("format", "pt"), weightsTmp);
-            Files.writeString(configTmp, configJson, StandardCharsets.UTF_8);
+            Files.writeString(configTmp, configJson, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
             // Remove the old configuration first: an interruption then leaves no configuration (reported on
             // load) rather than an old configuration beside new weights.
             Files.deleteIfExists(abs.resolve(CONFIG_FILE));
@@ -365,21 +374,17 @@ public final class PeftAdapterIO {
         }
     }
 
+    /** The temporary files {@link #writeDirectory} and the safetensors writer create next to the two files. */
+    private static boolean isTemporary(String name) {
+        return name.startsWith(".") && name.endsWith(".tmp")
+                && (name.contains(WEIGHTS_FILE + ".") || name.contains(CONFIG_FILE + "."));
+    }
+
     private static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void deleteRecursively(Path dir, Exception primary) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | RuntimeException e) {
-            primary.addSuppressed(e);
         }
     }
 }

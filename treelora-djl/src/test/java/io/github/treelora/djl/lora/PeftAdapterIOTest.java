@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -21,9 +22,11 @@ import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.SafetensorsFormatException;
 import io.github.treelora.io.SafetensorsWriter;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -291,6 +294,39 @@ class PeftAdapterIOTest {
                 assertEquals(Set.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE),
                         new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
             }
+        }
+    }
+
+    @Test
+    void writtenDirectoriesAndRewrittenFilesGetTheUmaskPermissionsAndNoTemporaryFileStays() throws IOException {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Set<PosixFilePermission> dirReference = Files.getPosixFilePermissions(
+                Files.createDirectory(tmp.resolve("reference-dir")));
+        Set<PosixFilePermission> fileReference = Files.getPosixFilePermissions(
+                Files.createFile(tmp.resolve("reference-file")));
+        Path dir = tmp.resolve("adapter");
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            LoraModel model = vitWithTrainedLookingAdapter(manager, 5);
+            model.saveAdapter("task0", dir);
+            assertEquals(dirReference, Files.getPosixFilePermissions(dir), "new adapter directory");
+            for (String f : List.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE)) {
+                assertEquals(fileReference, Files.getPosixFilePermissions(dir.resolve(f)), "new " + f);
+            }
+            // What writes killed midway leave: temporary files next to the two files.
+            Files.writeString(dir.resolve("." + PeftAdapterIO.WEIGHTS_FILE + ".1f2e.tmp"), "half");
+            Files.writeString(dir.resolve("." + PeftAdapterIO.CONFIG_FILE + ".3c4d.tmp"), "half");
+            model.saveAdapter("task0", dir);
+            for (String f : List.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE)) {
+                assertEquals(fileReference, Files.getPosixFilePermissions(dir.resolve(f)), "rewritten " + f);
+            }
+        }
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(Set.of("adapter", "reference-dir", "reference-file"),
+                    new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(Set.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE),
+                    new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
         }
     }
 

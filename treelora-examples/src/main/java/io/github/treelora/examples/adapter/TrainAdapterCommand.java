@@ -14,12 +14,16 @@ import io.github.treelora.djl.lora.LoraModel;
 import io.github.treelora.djl.lora.PeftAdapterIO;
 import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.backbone.Backbones;
+import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.Strategies;
+import io.github.treelora.examples.benchmark.TaskSizes;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.examples.splitmnist.SplitMnistData;
 import io.github.treelora.metrics.ContinualMetrics;
 import java.io.IOException;
@@ -44,8 +48,11 @@ import picocli.CommandLine.Spec;
  *       one adapter per task ({@code task0} ... {@code task4}, used together), the other strategies fewer;</li>
  *   <li>{@code checkpoint/}: the trainer's last checkpoint, which also holds the classification head
  *       ({@code head.safetensors}) that PEFT files do not carry;</li>
- *   <li>{@code result.json}: the accuracy matrix and timings ({@link ContinualResult#toJson()}).</li>
+ *   <li>{@code result.json}: the accuracy matrix and timings ({@link ContinualResult#toJson()});</li>
+ *   <li>{@value RunDirectory#ARGS_FILE}: the options, which {@code --resume} checks.</li>
  * </ul>
+ * The run is prepared next to {@code --output} and replaces it as a whole when complete ({@link RunDirectory}), so a
+ * killed run never mixes with earlier content; {@code --resume} continues it from its last finished task.
  */
 @Command(name = "train-adapter", mixinStandardHelpOptions = true,
         description = "Trains LoRA adapters on Split-MNIST with one strategy and saves them in the PEFT layout "
@@ -62,7 +69,8 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
-            description = "Where the adapters, the checkpoint and result.json go (created if absent).")
+            description = "Where the adapters, the checkpoint and result.json go (created if absent; an existing "
+                    + "directory must be empty unless --overwrite or --resume is given).")
     Path output;
 
     @Option(names = "--strategy", defaultValue = "treelora", paramLabel = "NAME",
@@ -85,6 +93,12 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--overwrite", description = RunDirectory.OVERWRITE_HELP)
+    boolean overwrite;
+
+    @Option(names = "--resume", description = RunDirectory.RESUME_HELP)
+    boolean resume;
+
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
     Path data;
 
@@ -98,16 +112,22 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         String name = strategy.trim().toLowerCase(Locale.ROOT);
         if (!Strategies.NAMES.contains(name)) {
-            spec.commandLine().getErr().println("train-adapter: unknown strategy '" + strategy + "'; known: "
-                    + Strategies.NAMES);
+            err.println("train-adapter: unknown strategy '" + strategy + "'; known: " + Strategies.NAMES);
             return 2;
         }
-        if (trainPerTask < 1 || testPerTask < 1 || epochs < 1) {
-            spec.commandLine().getErr().println("train-adapter: --train-per-task, --test-per-task and --epochs must "
-                    + "be positive");
+        if (!new OptionCheck("train-adapter", err).atLeast("--train-per-task", trainPerTask, 1)
+                .atLeast("--test-per-task", testPerTask, 1).atLeast("--epochs", epochs, 1).ok()) {
             return 2;
+        }
+        RunDirectory run = RunDirectory.open(spec, output, overwrite, resume, out, err);
+        if (run == null) {
+            return 2;
+        }
+        if (run.finished()) {
+            return 0;
         }
         Path cache = data != null ? data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> Datasets.mnist(cache));
@@ -117,26 +137,31 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         LoraConfig lora = LoraConfig.builder().rank(4).alpha(8).targetModules("query", "value").build();
         ContinualTrainerConfig config = ContinualTrainerConfig.builder().epochs(epochs).batchSize(64)
                 .learningRate(5e-3).seed(seed).protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(10)
-                .checkpointDir(output.resolve(CHECKPOINT_DIR)).progress(false).build();
+                .checkpointDir(run.work().resolve(CHECKPOINT_DIR)).progress(false).build();
         try (NDManager manager = NDManager.newBaseManager();
                 ContinualStrategy method = Strategies.create(name, lora, seed)) {
             ViTModel vit = Backbones.loadBackbone(bbDir, manager);
             Backbone backbone = new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")",
                     new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN), vit.config().hiddenSize());
-            out.printf(Locale.ROOT, "train-adapter: %s on Split-MNIST (%d train / %d test images per task, %d epoch(s)), "
-                    + "backbone %s%n", method.name(), trainPerTask, testPerTask, epochs, bbDir);
+            out.printf(Locale.ROOT, "train-adapter: %s on Split-MNIST (%s train / %s test images per task, %d epoch(s)), "
+                    + "backbone %s%n", method.name(), TaskSizes.perTask(tasks, true), TaskSizes.perTask(tasks, false),
+                    epochs, bbDir);
             out.flush();
-            ContinualResult result = new ContinualTrainer(config).run(backbone, tasks, method);
-            result.writeJson(output.resolve(RESULT_FILE));
+            ContinualResult result = ContinualBenchmark.runOrResume(new ContinualTrainer(config), backbone, tasks,
+                    method);
+            run.writeResult(result.toJson(), RESULT_FILE);
             // The shipped backbone lives inside the build's target folder: record its class-path name instead.
             String baseModel = backboneDir != null ? backboneDir.toString() : Backbones.SHIPPED_RESOURCE;
-            List<Path> written = saveAdapters(new LoraModel(backbone.block()), output, baseModel);
+            List<Path> written = saveAdapters(new LoraModel(backbone.block()), run.work(), baseModel);
+            // Everything is complete: the run replaces the output as a whole.
+            run.commit();
             ContinualMetrics m = ContinualMetrics.of(result.accuracyMatrix());
-            out.printf(Locale.ROOT, "train-adapter: ACC %.2f%%, BWT %.2f%% after %d tasks in %.1f s%n",
-                    100 * m.accuracy(), 100 * m.backwardTransfer(), tasks.size(), result.totalSeconds());
+            out.printf(Locale.ROOT, "train-adapter: ACC %.2f%%, BWT %.2f%% after %d tasks in %.1f s%s%n",
+                    100 * m.accuracy(), 100 * m.backwardTransfer(), tasks.size(), result.totalSeconds(),
+                    result.resumedAfterTask() > 0 ? " (resumed after task " + result.resumedAfterTask() + ")" : "");
             for (Path p : written) {
-                out.println("train-adapter: wrote " + p.resolve(PeftAdapterIO.CONFIG_FILE) + " and "
-                        + PeftAdapterIO.WEIGHTS_FILE);
+                out.println("train-adapter: wrote " + output.resolve(p.getFileName()).resolve(PeftAdapterIO.CONFIG_FILE)
+                        + " and " + PeftAdapterIO.WEIGHTS_FILE);
             }
             out.println("train-adapter: checkpoint (with the classification head) in "
                     + output.resolve(CHECKPOINT_DIR) + ", result in " + output.resolve(RESULT_FILE));

@@ -15,7 +15,12 @@ import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.Divergence;
 import io.github.treelora.examples.runtime.Machine;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTForImageClassification;
 import java.io.IOException;
@@ -34,7 +39,8 @@ import picocli.CommandLine.Spec;
  * {@code pretrain-backbone}: the offline-initialisation stage. Trains a small ViT from scratch on all of
  * Fashion-MNIST (10 classes, 60,000 images; Adam, linear warm-up then cosine decay), measures its accuracy
  * on the 10,000 test images and writes it with {@link Backbones#save} (Hugging Face names, safetensors,
- * {@code config.json}, card). The continual-learning jobs freeze this backbone and learn MNIST with LoRA.
+ * {@code config.json}, card). The output is checked before training, replaced only with {@code --overwrite} and
+ * then as a whole; a training whose loss or weights stop being finite writes nothing and exits with 1. The continual-learning jobs freeze this backbone and learn MNIST with LoRA.
  */
 @Command(name = "pretrain-backbone", mixinStandardHelpOptions = true,
         description = "Pretrain the small ViT backbone on Fashion-MNIST and write it (safetensors + config.json + card).")
@@ -59,6 +65,9 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
             description = "Output directory (the shipped backbone: treelora-examples/src/main/resources/"
                     + Backbones.SHIPPED_RESOURCE + ").")
     Path output;
+
+    @Option(names = "--overwrite", description = RunDirectory.OVERWRITE_HELP)
+    boolean overwrite;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
     Path data;
@@ -85,8 +94,15 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (epochs < 1 || batch < 1 || !(lr > 0) || (trainLimit != null && trainLimit < 1)) {
-            spec.commandLine().getErr().println("pretrain-backbone: --epochs, --batch, --lr and --train-limit must be positive");
+        PrintWriter err = spec.commandLine().getErr();
+        String job = spec.name();
+        if (!new OptionCheck(job, err).atLeast("--epochs", epochs, 1).atLeast("--batch", batch, 1)
+                .positive("--lr", lr).atLeast("--train-limit", trainLimit, 1).ok()) {
+            return 2;
+        }
+        String outputProblem = RunDirectory.outputProblem(output, overwrite);
+        if (outputProblem != null) {
+            err.println(job + ": " + outputProblem);
             return 2;
         }
         Path cache = data != null ? data : Datasets.defaultCache();
@@ -138,7 +154,14 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
                             try (GradientCollector gc = trainer.newGradientCollector()) {
                                 NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
                                 NDArray loss = trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
-                                lossSum += loss.getFloat();
+                                float value = loss.getFloat();
+                                String diverged = Divergence.loss(job, value, "epoch " + (epoch + 1) + "/" + epochs
+                                        + ", step " + (s + 1) + "/" + stepsPerEpoch, lr, output);
+                                if (diverged != null) {
+                                    err.println(diverged);
+                                    return 1;
+                                }
+                                lossSum += value;
                                 gc.backward(loss);
                             }
                             trainer.step();
@@ -158,7 +181,13 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
                             + "pixels scaled to [0,1] then (x-0.5)/0.5, no augmentation",
                     train.size(), epochs, batch, lr, seed, accuracy, test.size(), round1(trainSeconds), parameters,
                     command, Instant.now().toString(), Machine.describe());
-            Backbones.save(output, vit, Datasets.FASHION_MNIST_CLASSES, card);
+            String badWeights = Divergence.weights(job, StateDict.snapshot(vit), Float.MAX_VALUE, output);
+            if (badWeights != null) {
+                err.println(badWeights);
+                return 1;
+            }
+            // The whole directory is replaced at once, so a kill leaves the previous backbone or the new one.
+            AtomicDirectory.replace(output, dir -> Backbones.save(dir, vit, Datasets.FASHION_MNIST_CLASSES, card));
         }
         out.printf("pretrain-backbone: %d parameters, trained in %.1f s, Fashion-MNIST test accuracy %.2f%% (%d images); "
                 + "written to %s%n", parameters, trainSeconds, 100 * accuracy, test.size(), output.toAbsolutePath());

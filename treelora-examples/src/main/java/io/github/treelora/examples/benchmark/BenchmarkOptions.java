@@ -2,6 +2,9 @@ package io.github.treelora.examples.benchmark;
 
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -11,11 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
  * The options every continual-learning benchmark command shares (a picocli mixin): strategies, seeds, per-strategy
- * budgets (epochs and learning rate), optimisation, holdout, smoke mode, task inference and output. Commands create
+ * budgets (epochs and learning rate), optimisation, holdout, smoke mode, task inference, and the output directory with
+ * {@code --overwrite} and {@code --resume} ({@link RunDirectory}). Commands create
  * it with their own defaults (batch size, rank, task inference, and a {@link Budget} per strategy).
  */
 public final class BenchmarkOptions {
@@ -86,6 +91,14 @@ public final class BenchmarkOptions {
     @Option(names = "--output", paramLabel = "DIR", description = "Output directory (default: "
             + "runs/<command>-<timestamp>).")
     public Path output;
+
+    /** Replace a non-empty output directory. */
+    @Option(names = "--overwrite", description = RunDirectory.OVERWRITE_HELP)
+    public boolean overwrite;
+
+    /** Continue the interrupted run in the output directory. */
+    @Option(names = "--resume", description = RunDirectory.RESUME_HELP)
+    public boolean resume;
 
     /** Dataset cache. */
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or "
@@ -165,7 +178,8 @@ public final class BenchmarkOptions {
     private static <T extends Number> Map<String, T> perStrategy(String job, String allOption, T all,
             String ownOption, Map<String, T> own, List<String> names, PrintWriter err) {
         if (all != null && !positive(all)) {
-            err.println(job + ": " + allOption + " " + all + " must be positive");
+            new OptionCheck(job, err).fail(allOption, String.valueOf(all),
+                    all instanceof Integer ? "an integer >= 1" : "a finite number > 0");
             return null;
         }
         Map<String, T> out = new LinkedHashMap<>();
@@ -189,9 +203,10 @@ public final class BenchmarkOptions {
     }
 
     /**
-     * Checks the options and gives each selected strategy its budget. Prints an error naming the problem and returns
-     * null for an unknown strategy, no seeds, a batch size, rank, epoch count or learning rate that is not positive,
-     * a negative or infinite TreeLoRA lambda, or a per-strategy option naming a strategy that is not selected.
+     * Checks the options and gives each selected strategy its budget. Prints an error naming the option and its
+     * allowed range, and returns null, for an unknown strategy, no seeds, a batch size, rank, epoch count or learning
+     * rate that is not positive, a negative or infinite TreeLoRA lambda, or a per-strategy option naming a strategy
+     * that is not selected.
      *
      * @param job the command name, for the message
      * @param err where to print
@@ -205,9 +220,12 @@ public final class BenchmarkOptions {
                 return null;
             }
         }
-        if (seeds.isEmpty() || batch < 1 || rank < 1 || !(treeLoraLambda >= 0) || Double.isInfinite(treeLoraLambda)) {
-            err.println(job + ": seeds must be given, batch and rank must be positive and --treelora-lambda finite "
-                    + "and not negative");
+        OptionCheck check = new OptionCheck(job, err);
+        if (seeds.isEmpty()) {
+            check.fail("--seeds", "(none)", "at least one seed");
+        }
+        if (!check.atLeast("--batch", batch, 1).atLeast("--rank", rank, 1)
+                .notNegative("--treelora-lambda", treeLoraLambda).ok()) {
             return null;
         }
         return budgets(job, names, err);
@@ -241,6 +259,25 @@ public final class BenchmarkOptions {
      */
     public List<Long> runSeeds() {
         return quick ? List.of(seeds.get(0)) : List.copyOf(seeds);
+    }
+
+    /**
+     * Checks the output directory and prepares the run in it ({@link RunDirectory#open}): before any work, so a bad
+     * {@code --output} or a refused {@code --resume} costs nothing. {@code --resume} needs {@code --output}.
+     *
+     * @param spec the command
+     * @param out where progress notes go
+     * @param err where errors go
+     * @return the run, or null after an error message
+     * @throws IOException if the work directory cannot be prepared
+     */
+    public RunDirectory openRun(CommandSpec spec, PrintWriter out, PrintWriter err) throws IOException {
+        if (resume && output == null) {
+            err.println(spec.name() + ": --resume needs --output, the directory of the run to continue");
+            err.flush();
+            return null;
+        }
+        return RunDirectory.open(spec, outputDir(spec.name()), overwrite, resume, out, err);
     }
 
     /**

@@ -14,8 +14,12 @@ import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.examples.runtime.RunDirectory;
+import io.github.treelora.io.AtomicDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,6 +137,29 @@ public final class ContinualBenchmark {
      */
     public static Outcome run(List<Long> seeds, List<String> strategies, Map<String, Budget> budgets,
             Settings settings, TaskSource tasks, BackboneSource backbones, PrintWriter out) throws IOException {
+        return run(seeds, strategies, budgets, settings, tasks, backbones, null, out);
+    }
+
+    /**
+     * Runs every strategy on every seed with a checkpoint after each task, printing one line per run. A run whose
+     * checkpoint directory ({@code <checkpoints>/<strategy>-seed<seed>}) already exists is resumed from it
+     * ({@link ContinualTrainer#resume}): finished runs are read back, an interrupted one continues after its last
+     * finished task, and the results are those of an uninterrupted run.
+     *
+     * @param seeds the seeds
+     * @param strategies command-line names (see {@link Strategies#NAMES}), each with an entry in {@code budgets}
+     * @param budgets epochs per task and learning rate by command-line name
+     * @param settings training settings
+     * @param tasks the tasks of a seed
+     * @param backbones fresh backbones
+     * @param checkpoints the directory of the runs' checkpoints, or null for none
+     * @param out where the per-run lines go
+     * @return all runs
+     * @throws IOException if data cannot be read or a checkpoint cannot be written or read
+     */
+    public static Outcome run(List<Long> seeds, List<String> strategies, Map<String, Budget> budgets,
+            Settings settings, TaskSource tasks, BackboneSource backbones, Path checkpoints, PrintWriter out)
+            throws IOException {
         for (String n : strategies) {
             if (!budgets.containsKey(n)) {
                 throw new IllegalArgumentException("no budget for strategy '" + n + "'");
@@ -151,28 +178,56 @@ public final class ContinualBenchmark {
                         .batchSize(settings.batch()).evalBatchSize(settings.evalBatch())
                         .learningRate(budget.learningRate()).seed(seed)
                         .protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(settings.numClasses())
-                        .taskInference(settings.taskInference()).progress(false).build();
+                        .taskInference(settings.taskInference()).progress(false)
+                        .checkpointDir(checkpoints == null ? null : checkpoints.resolve(n + "-seed" + seed)).build();
                 try (NDManager manager = NDManager.newBaseManager();
                         ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed,
                                 settings.treeLoraLambda())) {
                     budgetsForReport.put(strategy.name(), budget);
-                    ContinualResult result = new ContinualTrainer(config).run(backbones.load(manager), seedTasks,
-                            strategy);
+                    ContinualResult result = runOrResume(new ContinualTrainer(config), backbones.load(manager),
+                            seedTasks, strategy);
                     RunRecord record = RunRecord.of(result);
                     runs.add(record);
-                    full.add(json.readTree(result.toJson()));
+                    // Relative to the run directory, where the checkpoints end up.
+                    full.add(checkpoints == null ? json.readTree(result.toJson())
+                            : RunDirectory.relativeCheckpoint(result.toJson(), checkpoints.getParent()));
                     // The report draws the first seed's final task tree.
                     if (strategy instanceof TreeLoraStrategy t && t.tree() != null) {
                         trees.putIfAbsent(result.strategy(), t.tree());
                     }
-                    out.printf(Locale.ROOT, "  %-9s seed %d: ACC %.2f%%, BWT %.2f%%, train %.1f s (%.0f samples/s)%n",
+                    out.printf(Locale.ROOT, "  %-9s seed %d: ACC %.2f%%, BWT %.2f%%, train %.1f s (%.0f samples/s)%s%n",
                             result.strategy(), seed, 100 * record.metrics().accuracy(),
-                            100 * record.metrics().backwardTransfer(), record.trainSeconds(), record.samplesPerSecond());
+                            100 * record.metrics().backwardTransfer(), record.trainSeconds(), record.samplesPerSecond(),
+                            result.resumedAfterTask() > 0 ? "; resumed after task " + result.resumedAfterTask() : "");
                     out.flush();
                 }
             }
         }
         return new Outcome(runs, full, budgetsForReport, trees);
+    }
+
+    /**
+     * Trains from scratch, or continues from the trainer's checkpoint directory when it holds a checkpoint (an
+     * interrupted or finished run of the same settings).
+     *
+     * @param trainer the trainer; its {@link ContinualTrainerConfig#checkpointDir()} may be null
+     * @param backbone a fresh backbone
+     * @param tasks the tasks
+     * @param strategy a fresh strategy
+     * @return the result of the whole run
+     * @throws IOException if a checkpoint cannot be read or written, or does not match
+     */
+    public static ContinualResult runOrResume(ContinualTrainer trainer, Backbone backbone, List<ContinualTask> tasks,
+            ContinualStrategy strategy) throws IOException {
+        Path dir = trainer.config().checkpointDir();
+        if (dir != null) {
+            // A swap cut by a kill leaves the checkpoint aside; recovering first makes it visible again.
+            AtomicDirectory.recover(dir);
+            if (Files.isDirectory(dir)) {
+                return trainer.resume(backbone, tasks, strategy);
+            }
+        }
+        return trainer.run(backbone, tasks, strategy);
     }
 
     /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.treelora.examples.report.Charts;
 import io.github.treelora.examples.report.TreeDiagram;
+import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.tree.TaskTree;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -296,6 +297,25 @@ public final class ContinualReport {
      */
     public void publish(Path dir, String job, PrintWriter out) throws IOException {
         write(dir);
+        summarize(dir, job, out);
+    }
+
+    /**
+     * {@link #publish(Path, String, PrintWriter)} for a run directory: writes into its work directory, swaps that in
+     * as the output ({@link RunDirectory#commit()}), then prints the summary naming the output.
+     *
+     * @param run the run directory
+     * @param job the command name
+     * @param out the console
+     * @throws IOException as {@link #write}, or if the swap fails (the output then keeps its previous content)
+     */
+    public void publish(RunDirectory run, String job, PrintWriter out) throws IOException {
+        write(run.work());
+        run.commit();
+        summarize(run.output(), job, out);
+    }
+
+    private void summarize(Path dir, String job, PrintWriter out) {
         out.println();
         out.print(consoleTable());
         out.printf(Locale.ROOT, "%n%s: %d runs in %.1f s; wrote %s and %s%n", job, runs.size(), setup.wallSeconds(),

