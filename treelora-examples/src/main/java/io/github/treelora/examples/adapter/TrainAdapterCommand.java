@@ -20,6 +20,8 @@ import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.ConsoleProgress;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.splitmnist.SplitMnistData;
 import io.github.treelora.metrics.ContinualMetrics;
 import java.io.IOException;
@@ -88,6 +90,10 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
     Path data;
 
+    @Option(names = {"-v", "--verbose"}, description = "Also show the log's details (per task) on the console; "
+            + "they are always in --output's run.log.")
+    boolean verbose;
+
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone directory (default: the shipped "
             + Backbones.SHIPPED_RESOURCE + ").")
     Path backboneDir;
@@ -109,6 +115,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
                     + "be positive");
             return 2;
         }
+        RunLog.open(output, verbose);
         Path cache = data != null ? data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> Datasets.mnist(cache));
         List<ContinualTask> tasks = SplitMnistData.tasks(images,
@@ -119,14 +126,16 @@ public final class TrainAdapterCommand implements Callable<Integer> {
                 .learningRate(5e-3).seed(seed).protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(10)
                 .checkpointDir(output.resolve(CHECKPOINT_DIR)).progress(false).build();
         try (NDManager manager = NDManager.newBaseManager();
-                ContinualStrategy method = Strategies.create(name, lora, seed)) {
+                ContinualStrategy method = Strategies.create(name, lora, seed);
+                ConsoleProgress bar = ConsoleProgress.onTerminal("seed " + seed)) {
             ViTModel vit = Backbones.loadBackbone(bbDir, manager);
             Backbone backbone = new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")",
                     new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN), vit.config().hiddenSize());
             out.printf(Locale.ROOT, "train-adapter: %s on Split-MNIST (%d train / %d test images per task, %d epoch(s)), "
                     + "backbone %s%n", method.name(), trainPerTask, testPerTask, epochs, bbDir);
             out.flush();
-            ContinualResult result = new ContinualTrainer(config).run(backbone, tasks, method);
+            ContinualResult result = new ContinualTrainer(config, bar).run(backbone, tasks, method);
+            bar.close();
             result.writeJson(output.resolve(RESULT_FILE));
             // The shipped backbone lives inside the build's target folder: record its class-path name instead.
             String baseModel = backboneDir != null ? backboneDir.toString() : Backbones.SHIPPED_RESOURCE;

@@ -14,6 +14,7 @@ import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.examples.runtime.ConsoleProgress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -119,7 +120,8 @@ public final class ContinualBenchmark {
     private ContinualBenchmark() {}
 
     /**
-     * Runs every strategy on every seed, printing one line per run.
+     * Runs every strategy on every seed, with a progress bar while a run trains (on a terminal) and one line per
+     * finished run.
      *
      * @param seeds the seeds
      * @param strategies command-line names (see {@link Strategies#NAMES}), each with an entry in {@code budgets}
@@ -154,10 +156,12 @@ public final class ContinualBenchmark {
                         .taskInference(settings.taskInference()).progress(false).build();
                 try (NDManager manager = NDManager.newBaseManager();
                         ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed,
-                                settings.treeLoraLambda())) {
+                                settings.treeLoraLambda());
+                        ConsoleProgress bar = ConsoleProgress.onTerminal("seed " + seed)) {
                     budgetsForReport.put(strategy.name(), budget);
-                    ContinualResult result = new ContinualTrainer(config).run(backbones.load(manager), seedTasks,
-                            strategy);
+                    ContinualResult result = new ContinualTrainer(config, bar).run(backbones.load(manager),
+                            seedTasks, strategy);
+                    bar.close();
                     RunRecord record = RunRecord.of(result);
                     runs.add(record);
                     full.add(json.readTree(result.toJson()));

@@ -22,6 +22,7 @@ import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
 import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -115,6 +116,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         int test = quick ? 3 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
         Path outDir = options.outputDir("split-decoder");
+        RunLog.open(outDir, options.verbose);
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
