@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Shows a PNG file as a cell output. Under {@link NotebookRunner} the call prints a marker line that the runner
- * turns into an {@code image/png} output at that place among the cell's text; the returned image is what a Jupyter
- * Java kernel (IJava, JJava) renders when the call is a cell's last expression.
+ * Shows a PNG file as a cell output. In the project's Jupyter kernel ({@link NotebookKernel}) the call publishes
+ * an {@code image/png} output at that place among the cell's text; under {@link NotebookRunner} it prints a marker
+ * line that the runner turns into the same output. The returned image is what other Java kernels (IJava, JJava)
+ * render when the call is a cell's last expression.
  */
 public final class Display {
     /** System property the runner sets while it executes cells. */
@@ -35,7 +36,11 @@ public final class Display {
         if (image == null) {
             throw new IOException("cannot display " + png.toAbsolutePath() + ": not a PNG image");
         }
-        if (Boolean.getBoolean(RUNNER_PROPERTY)) {
+        NotebookKernel kernel = NotebookKernel.current();
+        if (kernel != null) {
+            System.out.flush();
+            kernel.showPng(png);
+        } else if (Boolean.getBoolean(RUNNER_PROPERTY)) {
             System.out.println(MARKER + png.toAbsolutePath());
             System.out.flush();
         }

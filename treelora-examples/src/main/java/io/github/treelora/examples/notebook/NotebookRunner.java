@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -19,17 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import jdk.jshell.DeclarationSnippet;
-import jdk.jshell.EvalException;
-import jdk.jshell.JShell;
-import jdk.jshell.JShellException;
-import jdk.jshell.Snippet;
-import jdk.jshell.SnippetEvent;
-import jdk.jshell.SourceCodeAnalysis;
-import jdk.jshell.UnresolvedReferenceException;
-import jdk.jshell.VarSnippet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -165,12 +154,7 @@ public final class NotebookRunner implements Callable<Integer> {
         int count = 0;
         String previous = System.getProperty(Display.RUNNER_PROPERTY);
         System.setProperty(Display.RUNNER_PROPERTY, "true");
-        try (JShell shell = JShell.builder().executionEngine("local").build()) {
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                if (!entry.isBlank()) {
-                    shell.addToClasspath(entry);
-                }
-            }
+        try (JShellSession shell = new JShellSession()) {
             ArrayNode cells = (ArrayNode) executed.get("cells");
             for (int c = 0; c < cells.size(); c++) {
                 ObjectNode cell = (ObjectNode) cells.get(c);
@@ -203,11 +187,7 @@ public final class NotebookRunner implements Callable<Integer> {
 
     private static String source(ObjectNode cell) {
         JsonNode s = cell.path("source");
-        String text = s.isArray()
-                ? String.join("", (Iterable<String>) () -> toStrings(s).iterator())
-                : s.asText("");
-        // Kernel magics (%maven, %jars, ...) are for Jupyter kernels; the runner has the project's class path.
-        return text.lines().map(l -> l.stripLeading().startsWith("%") ? "" : l).collect(Collectors.joining("\n"));
+        return s.isArray() ? String.join("", (Iterable<String>) () -> toStrings(s).iterator()) : s.asText("");
     }
 
     private static List<String> toStrings(JsonNode array) {
@@ -217,40 +197,17 @@ public final class NotebookRunner implements Callable<Integer> {
     }
 
     /** Runs one cell, sets its outputs; returns the failure message or null. */
-    private static String runCell(JShell shell, String code, ObjectNode cell, int count) {
+    private static String runCell(JShellSession shell, String code, ObjectNode cell, int count) {
         ArrayNode outputs = cell.putArray("outputs");
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
-        String failure = null;
-        String lastValue = null;
+        JShellSession.Outcome outcome;
         System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
         try {
-            SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
-            String rest = code;
-            while (failure == null && !rest.isBlank()) {
-                SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(rest);
-                if (info.completeness() == SourceCodeAnalysis.Completeness.EMPTY) {
-                    break;
-                }
-                if (!info.completeness().isComplete()) {
-                    failure = "incomplete code (" + info.completeness() + "): " + abbreviate(rest);
-                    break;
-                }
-                lastValue = null;
-                for (SnippetEvent e : shell.eval(info.source())) {
-                    failure = failureOf(shell, e);
-                    if (failure != null) {
-                        break;
-                    }
-                    if (e.causeSnippet() == null && e.value() != null && shows(e.snippet())) {
-                        lastValue = e.value();
-                    }
-                }
-                rest = info.remaining();
-            }
+            outcome = shell.eval(code);
         } finally {
             System.out.flush();
             System.err.flush();
@@ -262,20 +219,20 @@ public final class NotebookRunner implements Callable<Integer> {
         if (!errText.isEmpty()) {
             outputs.add(stream("stderr", errText));
         }
-        if (failure != null) {
+        if (outcome.failure() != null) {
             ObjectNode err = outputs.addObject();
             err.put("output_type", "error");
             err.put("ename", "CellError");
-            err.put("evalue", failure);
-            err.putArray("traceback").add(failure);
-        } else if (lastValue != null) {
+            err.put("evalue", outcome.failure());
+            err.putArray("traceback").add(outcome.failure());
+        } else if (outcome.value() != null) {
             ObjectNode result = outputs.addObject();
             result.put("output_type", "execute_result");
             result.put("execution_count", count);
-            result.putObject("data").set("text/plain", lines(lastValue));
+            result.putObject("data").set("text/plain", lines(outcome.value()));
             result.putObject("metadata");
         }
-        return failure;
+        return outcome.failure();
     }
 
     /**
@@ -296,48 +253,6 @@ public final class NotebookRunner implements Callable<Integer> {
             }
         }
         return kept.toString();
-    }
-
-    /** Expression values are shown; images are shown by Display's marker, not as text. */
-    private static boolean shows(Snippet s) {
-        boolean expression = s.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND
-                || s.subKind() == Snippet.SubKind.VAR_VALUE_SUBKIND;
-        return expression && !(s instanceof VarSnippet v && v.typeName().endsWith("BufferedImage"));
-    }
-
-    private static String failureOf(JShell shell, SnippetEvent e) {
-        Snippet s = e.snippet();
-        if (e.status() == Snippet.Status.REJECTED) {
-            String diagnostics = shell.diagnostics(s).map(d -> d.getMessage(Locale.ROOT))
-                    .collect(Collectors.joining("; "));
-            return "compile error in `" + abbreviate(s.source()) + "`: " + diagnostics;
-        }
-        if (s instanceof DeclarationSnippet d && e.causeSnippet() == null) {
-            List<String> missing = shell.unresolvedDependencies(d).toList();
-            if (!missing.isEmpty()) {
-                return "unresolved " + missing + " in `" + abbreviate(s.source()) + "`";
-            }
-        }
-        JShellException x = e.exception();
-        if (x != null) {
-            StringBuilder b = new StringBuilder();
-            if (x instanceof EvalException ee) {
-                b.append(ee.getExceptionClassName()).append(": ").append(ee.getMessage());
-                for (Throwable cause = ee.getCause(); cause != null; cause = cause.getCause()) {
-                    b.append(" / caused by ").append(cause instanceof EvalException ce ? ce.getExceptionClassName()
-                            : cause.getClass().getName()).append(": ").append(cause.getMessage());
-                }
-            } else if (x instanceof UnresolvedReferenceException u) {
-                b.append("unresolved reference to `").append(abbreviate(u.getSnippet().source())).append('`');
-            } else {
-                b.append(x);
-            }
-            for (StackTraceElement el : x.getStackTrace()) {
-                b.append("\n    at ").append(el);
-            }
-            return b.toString();
-        }
-        return null;
     }
 
     /** Splits stdout at Display's markers into stream and image outputs, keeping their order. */
@@ -385,10 +300,5 @@ public final class NotebookRunner implements Callable<Integer> {
             }
         }
         return a;
-    }
-
-    private static String abbreviate(String s) {
-        String one = s.strip().replaceAll("\\s+", " ");
-        return one.length() <= 120 ? one : one.substring(0, 117) + "...";
     }
 }

@@ -59,7 +59,7 @@ public final class ConsoleProgress implements TrainingProgress, AutoCloseable {
             return;
         }
         bar.stepBy(s.samples());
-        bar.setExtraMessage(message(s));
+        bar.setExtraMessage(" " + message(s));
     }
 
     /**
