@@ -16,8 +16,8 @@ import jdk.jshell.VarSnippet;
 
 /**
  * One JShell session that runs notebook cells in this JVM ({@code local} execution, so the snippets share the
- * JVM's classes and the DJL engine starts once) with every entry of this JVM's class path. Used by the Jupyter
- * kernel ({@link NotebookKernel}) and the headless runner ({@link NotebookRunner}).
+ * JVM's classes and the DJL engine starts once) with every entry of this JVM's class path: the engine of the Jupyter
+ * kernel ({@link NotebookKernel}).
  */
 final class JShellSession implements AutoCloseable {
 
