@@ -1,5 +1,8 @@
 package io.github.treelora.examples.notebook;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,10 +99,54 @@ public final class NotebookKernel extends BaseKernel {
         return outcome.value();
     }
 
+    /**
+     * Runs a cell with standard output and error sent on by whole lines (a {@code printf} would otherwise become
+     * one stream message per formatted piece).
+     */
     @Override
     public DisplayData eval(String code) {
-        Object value = evalRaw(code);
-        return value == null ? null : new DisplayData(value.toString());
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        PrintStream lineOut = new PrintStream(new LineBuffered(out), false, StandardCharsets.UTF_8);
+        PrintStream lineErr = new PrintStream(new LineBuffered(err), false, StandardCharsets.UTF_8);
+        System.setOut(lineOut);
+        System.setErr(lineErr);
+        try {
+            Object value = evalRaw(code);
+            return value == null ? null : new DisplayData(value.toString());
+        } finally {
+            lineOut.flush();
+            lineErr.flush();
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    /** Passes bytes on at each line end and on flush. */
+    private static final class LineBuffered extends OutputStream {
+        private final PrintStream target;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        LineBuffered(PrintStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            line.write(b);
+            if (b == '\n') {
+                flush();
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            if (line.size() > 0) {
+                target.write(line.toByteArray(), 0, line.size());
+                line.reset();
+            }
+            target.flush();
+        }
     }
 
     @Override
