@@ -30,6 +30,8 @@ final class JShellSession implements AutoCloseable {
     record Outcome(String value, String failure) {}
 
     private final JShell shell;
+    /** Set by {@link #stop}; JShell itself reports a stopped snippet like a finished one. */
+    private volatile boolean stopRequested;
 
     /** Opens a session with this JVM's class path. */
     JShellSession() {
@@ -50,6 +52,7 @@ final class JShellSession implements AutoCloseable {
      * @return the outcome
      */
     Outcome eval(String cell) {
+        stopRequested = false;
         String rest = withoutMagics(cell);
         String lastValue = null;
         SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
@@ -62,7 +65,11 @@ final class JShellSession implements AutoCloseable {
                 return new Outcome(null, "incomplete code (" + info.completeness() + "): " + abbreviate(rest));
             }
             lastValue = null;
-            for (SnippetEvent e : shell.eval(info.source())) {
+            List<SnippetEvent> events = shell.eval(info.source());
+            if (stopRequested) {
+                return new Outcome(null, "stopped by an interrupt in `" + abbreviate(info.source()) + "`");
+            }
+            for (SnippetEvent e : events) {
                 String failure = failureOf(e);
                 if (failure != null) {
                     return new Outcome(null, failure);
@@ -96,6 +103,12 @@ final class JShellSession implements AutoCloseable {
      */
     SourceCodeAnalysis.Completeness completeness(String code) {
         return shell.sourceCodeAnalysis().analyzeCompletion(withoutMagics(code)).completeness();
+    }
+
+    /** Stops the snippet that is running (from another thread); its cell then ends with a failure. */
+    void stop() {
+        stopRequested = true;
+        shell.stop();
     }
 
     @Override

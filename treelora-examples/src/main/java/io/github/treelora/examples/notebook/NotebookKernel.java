@@ -179,6 +179,12 @@ public final class NotebookKernel extends BaseKernel {
         return c == SourceCodeAnalysis.Completeness.UNKNOWN ? IS_COMPLETE_BAD : IS_COMPLETE_MAYBE;
     }
 
+    /** Jupyter's interrupt (the stop button): stops the running cell. */
+    @Override
+    public void interrupt() {
+        session.stop();
+    }
+
     @Override
     public void onShutdown(boolean restart) {
         session.close();

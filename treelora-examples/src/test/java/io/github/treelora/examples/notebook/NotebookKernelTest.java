@@ -2,6 +2,7 @@ package io.github.treelora.examples.notebook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +54,27 @@ class NotebookKernelTest {
                 thrown.getMessage());
         List<String> lines = kernel.formatError(thrown);
         assertEquals("java.lang.IllegalStateException: no data here", lines.get(0));
+    }
+
+    @Test
+    void anInterruptStopsTheRunningCell() throws Exception {
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread cell = new Thread(() -> {
+            try {
+                kernel.eval("while (true) { Thread.sleep(10); }");
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        });
+        cell.start();
+        // An interrupt that comes before the loop runs stops nothing: repeat until the cell has ended.
+        while (cell.isAlive()) {
+            kernel.interrupt();
+            cell.join(200);
+        }
+        assertNotNull(failure[0], "the stopped cell ends with an error");
+        assertTrue(failure[0].getMessage().contains("stopped"), failure[0].getMessage());
+        assertEquals("3", kernel.eval("1 + 2").getData(MIMEType.TEXT_PLAIN));
     }
 
     @Test
