@@ -59,12 +59,13 @@ public final class RunLog {
         appender.setEncoder(encoder);
         appender.start();
         root.addAppender(appender);
-        // The CUDA probe's warnings belong in the file; the console appender's threshold keeps them off screen.
-        context.getLogger(CUDA_PROBE).setLevel(null);
         setConsoleThreshold(root, verbose ? Level.INFO : Level.WARN);
+        // The CUDA probe's warnings (off in logback.xml) go to the file; to the console too only when verbose.
+        Logger cuda = context.getLogger(CUDA_PROBE);
+        cuda.setLevel(null);
         if (!verbose) {
-            context.getLogger(CUDA_PROBE).setAdditive(false);
-            context.getLogger(CUDA_PROBE).addAppender(appender);
+            cuda.setAdditive(false);
+            cuda.addAppender(appender);
         }
         return file;
     }
