@@ -6,7 +6,7 @@ import io.github.treelora.examples.decoder.PretrainDecoderCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
 import io.github.treelora.examples.bench.StepBenchmarkCommand;
-import io.github.treelora.examples.notebook.NotebookRunner;
+import io.github.treelora.examples.notebook.NotebookKernel;
 import io.github.treelora.examples.splitmnist.SplitFashionMnistCommand;
 import io.github.treelora.examples.splitmnist.SplitMnistCommand;
 import io.github.treelora.examples.splitwordnet.SplitDecoderCommand;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
         description = "TreeLoRA for the JVM: command-line tools.",
         subcommands = {SplitMnistCommand.class, SplitFashionMnistCommand.class, SplitWordNetCommand.class,
                 SplitDecoderCommand.class, TrainAdapterCommand.class, PretrainBackboneCommand.class,
-                PretrainDecoderCommand.class, InspectCommand.class, NotebookRunner.class,
+                PretrainDecoderCommand.class, InspectCommand.class, NotebookKernel.Run.class,
                 HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {

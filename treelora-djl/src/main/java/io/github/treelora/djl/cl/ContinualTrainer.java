@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * the accuracy matrix holds exact-match rates of greedy decoding (the {@link EvaluationProtocol} does not apply:
  * the answer is free text). Strategies, seeding and resume work the same way.
  *
- * <p>Progress: SLF4J logs one line per epoch and per task; with {@code progress(true)} and a terminal, one
- * console line is redrawn with task, epoch, step, loss and samples/s.
+ * <p>Progress: SLF4J logs one line per epoch and per task; a {@link TrainingProgress} given to the constructor
+ * sees every step; without one, {@code progress(true)} and a terminal redraw one console line with task, epoch,
+ * step, loss and samples/s.
  *
  * <p>Not thread-safe; one run at a time per backbone (the backbone is modified: adapters are injected and
  * all its parameters frozen).
@@ -66,14 +67,26 @@ public final class ContinualTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(ContinualTrainer.class);
 
     private final ContinualTrainerConfig config;
+    private final TrainingProgress progress;
 
     /**
-     * A trainer.
+     * A trainer that shows progress as {@link ContinualTrainerConfig#progress()} says.
      *
      * @param config settings
      */
     public ContinualTrainer(ContinualTrainerConfig config) {
+        this(config, new ProgressLine(config.progress()));
+    }
+
+    /**
+     * A trainer that reports progress to a listener ({@link ContinualTrainerConfig#progress()} is then ignored).
+     *
+     * @param config settings
+     * @param progress receives every training step
+     */
+    public ContinualTrainer(ContinualTrainerConfig config, TrainingProgress progress) {
         this.config = Objects.requireNonNull(config, "config");
+        this.progress = Objects.requireNonNull(progress, "progress");
     }
 
     /**
@@ -182,6 +195,11 @@ public final class ContinualTrainer {
             } else {
                 strategy.attach(s);
             }
+            long remaining = 0;
+            for (int k = start; k < tasks.size(); k++) {
+                remaining += (long) config.epochsFor(strategy.name()) * tasks.get(k).train().size();
+            }
+            progress.started(strategy.name(), remaining);
             try {
                 for (int k = start; k < tasks.size(); k++) {
                     s.trainTask(k);
@@ -365,7 +383,6 @@ public final class ContinualTrainer {
                     .build();
             ParameterStore ps = new ParameterStore(run, false);
             ps.setParameterServer(new LocalParameterServer(adam), new Device[] {device});
-            ProgressLine progress = new ProgressLine(config.progress());
             LOG.info("{}: task {}/{} '{}' ({} samples, {} epochs of {} steps)", strategy.name(), k + 1, tasks.size(),
                     task.name(), n, epochs, steps);
             long samples = 0;
@@ -401,15 +418,14 @@ public final class ContinualTrainer {
                         samples += idx.length;
                         stepCount++;
                         double secs = (System.nanoTime() - t0) / 1e9;
-                        progress.update(String.format("%s task %d/%d epoch %d/%d step %d/%d loss %.4f %.1f samples/s",
-                                strategy.name(), k + 1, tasks.size(), epoch + 1, epochs, s + 1, steps, loss,
-                                samples / Math.max(secs, 1e-9)));
+                        progress.stepped(new TrainingProgress.Step(strategy.name(), k, tasks.size(), epoch, epochs, s,
+                                steps, idx.length, loss, samples / Math.max(secs, 1e-9)));
                     }
                     epochLosses.add(lossSum / steps);
                     LOG.debug("{}: task {} epoch {} mean loss {}", strategy.name(), k, epoch, lossSum / steps);
                 }
             } finally {
-                progress.finish();
+                progress.taskTrained();
             }
             strategy.afterTask(task, k);
             double seconds = (System.nanoTime() - t0) / 1e9;

@@ -3,10 +3,11 @@ package io.github.treelora.djl.cl;
 import java.io.PrintStream;
 
 /**
- * One console line redrawn in place ({@code \r}), at most every 100 ms. Off when disabled or when the JVM has
- * no console (output redirected, CI), so logs and files never fill with carriage returns.
+ * The trainer's default {@link TrainingProgress}: one console line redrawn in place ({@code \r}), at most every
+ * 100 ms. Off when disabled or when the JVM has no console (output redirected, CI), so logs and files never fill
+ * with carriage returns.
  */
-final class ProgressLine {
+final class ProgressLine implements TrainingProgress {
 
     private static final long INTERVAL_NANOS = 100_000_000L;
 
@@ -23,6 +24,20 @@ final class ProgressLine {
     ProgressLine(boolean enabled, PrintStream out) {
         this.enabled = enabled;
         this.out = out;
+    }
+
+    @Override
+    public void stepped(Step s) {
+        if (enabled) {
+            update(String.format("%s task %d/%d epoch %d/%d step %d/%d loss %.4f %.1f samples/s", s.strategy(),
+                    s.task() + 1, s.tasks(), s.epoch() + 1, s.epochs(), s.step() + 1, s.steps(), s.loss(),
+                    s.samplesPerSecond()));
+        }
+    }
+
+    @Override
+    public void taskTrained() {
+        finish();
     }
 
     void update(String text) {

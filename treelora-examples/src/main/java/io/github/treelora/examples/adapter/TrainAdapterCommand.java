@@ -24,6 +24,8 @@ import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
+import io.github.treelora.examples.runtime.ConsoleProgress;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.splitmnist.SplitMnistData;
 import io.github.treelora.metrics.ContinualMetrics;
 import java.io.IOException;
@@ -102,6 +104,10 @@ public final class TrainAdapterCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "DIR", description = "Dataset cache (default: $TREELORA_DATA or ~/.cache/treelora/data).")
     Path data;
 
+    @Option(names = {"-v", "--verbose"}, description = "Also show the log's details (per task) on the console; "
+            + "they are always in --output's run.log.")
+    boolean verbose;
+
     @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone directory (default: the shipped "
             + Backbones.SHIPPED_RESOURCE + ").")
     Path backboneDir;
@@ -129,6 +135,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         if (run.finished()) {
             return 0;
         }
+        RunLog.open(run.work(), verbose);
         Path cache = data != null ? data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> Datasets.mnist(cache));
         List<ContinualTask> tasks = SplitMnistData.tasks(images,
@@ -139,7 +146,8 @@ public final class TrainAdapterCommand implements Callable<Integer> {
                 .learningRate(5e-3).seed(seed).protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(10)
                 .checkpointDir(run.work().resolve(CHECKPOINT_DIR)).progress(false).build();
         try (NDManager manager = NDManager.newBaseManager();
-                ContinualStrategy method = Strategies.create(name, lora, seed)) {
+                ContinualStrategy method = Strategies.create(name, lora, seed);
+                ConsoleProgress bar = ConsoleProgress.onTerminal("seed " + seed)) {
             ViTModel vit = Backbones.loadBackbone(bbDir, manager);
             Backbone backbone = new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")",
                     new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN), vit.config().hiddenSize());
@@ -147,8 +155,9 @@ public final class TrainAdapterCommand implements Callable<Integer> {
                     + "backbone %s%n", method.name(), TaskSizes.perTask(tasks, true), TaskSizes.perTask(tasks, false),
                     epochs, bbDir);
             out.flush();
-            ContinualResult result = ContinualBenchmark.runOrResume(new ContinualTrainer(config), backbone, tasks,
-                    method);
+            ContinualResult result = ContinualBenchmark.runOrResume(new ContinualTrainer(config, bar), backbone,
+                    tasks, method);
+            bar.close();
             run.writeResult(result.toJson(), RESULT_FILE);
             // The shipped backbone lives inside the build's target folder: record its class-path name instead.
             String baseModel = backboneDir != null ? backboneDir.toString() : Backbones.SHIPPED_RESOURCE;

@@ -219,8 +219,11 @@ public final class Backbones {
                 throw new IOException("bad resource URL " + url, e);
             }
         }
+        // From a jar (the treelora launcher): a copy that lives as long as the JVM.
         Path dir = Files.createTempDirectory("treelora-backbone");
+        dir.toFile().deleteOnExit();
         for (String name : files) {
+            dir.resolve(name).toFile().deleteOnExit();
             try (InputStream in = Backbones.class.getClassLoader().getResourceAsStream(resource + "/" + name)) {
                 if (in == null) {
                     throw new IOException("shipped model file " + resource + "/" + name + " is missing");

@@ -105,6 +105,11 @@ public final class BenchmarkOptions {
             + "~/.cache/treelora/data).")
     public Path data;
 
+    /** {@code --verbose}. */
+    @Option(names = {"-v", "--verbose"}, description = "Also show the log's details (per task and epoch) on the "
+            + "console; they are always in run.log in the output directory.")
+    public boolean verbose;
+
     /** Per-strategy defaults of the command. */
     private final Map<String, Budget> defaults;
 

@@ -16,6 +16,7 @@ import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.io.AtomicDirectory;
+import io.github.treelora.examples.runtime.ConsoleProgress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -123,7 +124,8 @@ public final class ContinualBenchmark {
     private ContinualBenchmark() {}
 
     /**
-     * Runs every strategy on every seed, printing one line per run.
+     * Runs every strategy on every seed, with a progress bar while a run trains (on a terminal) and one line per
+     * finished run.
      *
      * @param seeds the seeds
      * @param strategies command-line names (see {@link Strategies#NAMES}), each with an entry in {@code budgets}
@@ -182,10 +184,12 @@ public final class ContinualBenchmark {
                         .checkpointDir(checkpoints == null ? null : checkpoints.resolve(n + "-seed" + seed)).build();
                 try (NDManager manager = NDManager.newBaseManager();
                         ContinualStrategy strategy = Strategies.create(n, settings.lora(), seed,
-                                settings.treeLoraLambda())) {
+                                settings.treeLoraLambda());
+                        ConsoleProgress bar = ConsoleProgress.onTerminal("seed " + seed)) {
                     budgetsForReport.put(strategy.name(), budget);
-                    ContinualResult result = runOrResume(new ContinualTrainer(config), backbones.load(manager),
-                            seedTasks, strategy);
+                    ContinualResult result = runOrResume(new ContinualTrainer(config, bar),
+                            backbones.load(manager), seedTasks, strategy);
+                    bar.close();
                     RunRecord record = RunRecord.of(result);
                     runs.add(record);
                     // Relative to the run directory, where the checkpoints end up.

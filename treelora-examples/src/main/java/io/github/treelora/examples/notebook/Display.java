@@ -7,17 +7,11 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Shows a PNG file as a cell output. Under {@link NotebookRunner} the call prints a marker line that the runner
- * turns into an {@code image/png} output at that place among the cell's text; the returned image is what a Jupyter
- * Java kernel (IJava, JJava) renders when the call is a cell's last expression.
+ * Shows a PNG file as a cell output. In the project's Jupyter kernel ({@link NotebookKernel}) the call publishes
+ * an {@code image/png} output at that place among the cell's text; the returned image is what other Java kernels
+ * (IJava, JJava) render when the call is a cell's last expression.
  */
 public final class Display {
-    /** System property the runner sets while it executes cells. */
-    public static final String RUNNER_PROPERTY = "treelora.notebook.runner";
-
-    /** Start of the marker line; the PNG's absolute path follows. */
-    static final String MARKER = "\u001Etreelora-display image/png ";
-
     private Display() {}
 
     /**
@@ -35,9 +29,10 @@ public final class Display {
         if (image == null) {
             throw new IOException("cannot display " + png.toAbsolutePath() + ": not a PNG image");
         }
-        if (Boolean.getBoolean(RUNNER_PROPERTY)) {
-            System.out.println(MARKER + png.toAbsolutePath());
+        NotebookKernel kernel = NotebookKernel.current();
+        if (kernel != null) {
             System.out.flush();
+            kernel.showPng(png);
         }
         return image;
     }
@@ -45,7 +40,7 @@ public final class Display {
     /**
      * The project's root directory (the one holding {@code treelora-djl} and the parent {@code pom.xml}), found by
      * walking up from the working directory: notebooks run from the notebook folder (Jupyter), the module
-     * (tests) or the root (Maven's main profile).
+     * (tests) or the root (the launcher).
      *
      * @return the absolute root
      * @throws IllegalStateException if no parent of the working directory is the project root

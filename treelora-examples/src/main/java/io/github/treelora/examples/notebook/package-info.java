@@ -1,7 +1,6 @@
 /**
- * Headless execution of the project's Jupyter notebooks (Java kernel format, as IJava and JJava write it):
- * {@link io.github.treelora.examples.notebook.NotebookRunner} runs the code cells through the JDK's
- * {@code jdk.jshell} API and writes text and image outputs back; {@link io.github.treelora.examples.notebook.Display}
- * is what a cell calls to show a PNG.
+ * The notebooks' Jupyter kernel: {@link io.github.treelora.examples.notebook.NotebookKernel} runs Java code cells
+ * through the JDK's {@code jdk.jshell} API behind the Jupyter protocol of {@code jjava-jupyter};
+ * {@link io.github.treelora.examples.notebook.Display} is what a cell calls to show a PNG.
  */
 package io.github.treelora.examples.notebook;

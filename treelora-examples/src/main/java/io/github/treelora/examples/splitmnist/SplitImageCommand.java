@@ -19,6 +19,7 @@ import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
@@ -149,6 +150,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         int test = quick ? 50 : testPerTask;
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
+        RunLog.open(run.work(), options.verbose);
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();

@@ -23,6 +23,7 @@ import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
 import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
@@ -125,6 +126,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         int test = quick ? 3 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
         Path outDir = run.output();
+        RunLog.open(run.work(), options.verbose);
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()

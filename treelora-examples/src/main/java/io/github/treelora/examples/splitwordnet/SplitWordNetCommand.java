@@ -21,6 +21,7 @@ import io.github.treelora.examples.data.SplitTasks;
 import io.github.treelora.examples.data.TaskSplit;
 import io.github.treelora.examples.data.TextDataset;
 import io.github.treelora.examples.runtime.DataCache;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
@@ -143,6 +144,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         int test = quick ? 5 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
+        RunLog.open(run.work(), options.verbose);
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
