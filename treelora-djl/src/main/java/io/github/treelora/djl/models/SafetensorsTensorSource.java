@@ -2,11 +2,19 @@ package io.github.treelora.djl.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.treelora.io.SafetensorsDType;
 import io.github.treelora.io.SafetensorsException;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -248,6 +256,90 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
             throw new IllegalArgumentException(e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tensor '" + name + "' from " + f.path(), e);
+        }
+    }
+
+    /**
+     * Tensor {@code name} copied straight from the memory-mapped file into a new engine array: F32 and F16 (and
+     * F64) bytes are handed to the engine without a Java copy and converted there; BF16, which the engine
+     * cannot hold, is widened to float32 in Java through a small reused staging buffer (never a BF16 array).
+     * Every value is checked to be finite, and a narrowing to float16 is checked for overflow.
+     *
+     * @param name a member of {@link #names()}
+     * @param manager owner of the result
+     * @param dataType {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @return the array, shaped {@link #shape(String)}
+     * @throws IllegalArgumentException if there is no such tensor, it is not floating point, a value is NaN or
+     *     infinite, or a value is beyond the range of {@code dataType} (naming the tensor and its file)
+     * @throws UncheckedIOException if the data cannot be read
+     */
+    @Override
+    public NDArray toNDArray(String name, NDManager manager, DataType dataType) {
+        SafetensorsFile f = file(name);
+        TensorInfo t = info(name);
+        String what = "'" + name + "' (" + f.path() + ")";
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("tensor " + what + " is " + t.dtype() + ", not floating point");
+        }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            return TensorSource.super.toNDArray(name, manager, dataType);
+        }
+        try (NDManager scratch = manager.newSubManager();
+                NativeTensors.Assembler out =
+                        new NativeTensors.Assembler(manager, what, new Shape(t.shape()), dataType)) {
+            f.readRaw(name, (bytes, from, n) -> {
+                if (t.dtype() == SafetensorsDType.BF16) {
+                    addWidenedBf16(bytes, n, scratch, out);
+                } else {
+                    NDArray piece = scratch.create(bytes, new Shape(n), engineType(t.dtype()));
+                    out.add(piece);
+                    piece.close();
+                }
+            });
+            return out.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor '" + name + "' from " + f.path(), e);
+        }
+    }
+
+    private static DataType engineType(SafetensorsDType dtype) {
+        return switch (dtype) {
+            case F16 -> DataType.FLOAT16;
+            case F32 -> DataType.FLOAT32;
+            case F64 -> DataType.FLOAT64;
+            default -> throw new IllegalArgumentException("no engine type for " + dtype);
+        };
+    }
+
+    /** Elements per BF16 staging round: 16 MB of float32. */
+    private static final int STAGE_ELEMENTS = 1 << 22;
+
+    private ByteBuffer stage;
+    private short[] stageBits;
+    private int[] stageWide;
+
+    /** BF16 is the upper half of float32: widening is a 16-bit shift, done here in chunks. */
+    private synchronized void addWidenedBf16(ByteBuffer bytes, int n, NDManager scratch,
+            NativeTensors.Assembler out) {
+        if (stage == null) {
+            stage = ByteBuffer.allocateDirect(4 * STAGE_ELEMENTS).order(ByteOrder.nativeOrder());
+            stageBits = new short[STAGE_ELEMENTS];
+            stageWide = new int[STAGE_ELEMENTS];
+        }
+        ShortBuffer src = bytes.asShortBuffer();
+        for (int i = 0; i < n; i += STAGE_ELEMENTS) {
+            int m = Math.min(STAGE_ELEMENTS, n - i);
+            src.get(i, stageBits, 0, m);
+            for (int j = 0; j < m; j++) {
+                stageWide[j] = stageBits[j] << 16;
+            }
+            stage.clear();
+            stage.asIntBuffer().put(stageWide, 0, m);
+            // The piece aliases the staging buffer: the assembler copies it before the next round refills it.
+            NDArray piece = scratch.create(stage.slice(0, 4 * m).order(ByteOrder.nativeOrder()), new Shape(m),
+                    DataType.FLOAT32);
+            out.add(piece);
+            piece.close();
         }
     }
 

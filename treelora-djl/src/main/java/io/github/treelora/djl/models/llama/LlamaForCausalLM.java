@@ -16,6 +16,8 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.InMemoryTensorSource;
 import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.WideningLinear;
+import io.github.treelora.djl.models.WeightStorage;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.djl.models.TensorSource;
 import java.util.ArrayList;
@@ -47,7 +49,7 @@ public final class LlamaForCausalLM extends ModuleBlock {
         LlamaModel model = addModule("model", new LlamaModel(config));
         addModule("lm_head", config.tieWordEmbeddings()
                 ? new TiedLmHead(model)
-                : Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
+                : WideningLinear.of(config.vocabSize(), false));
         // Hugging Face's _init_weights: normal(0, initializer_range = 0.02) for linear and embedding weights.
         setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
     }
@@ -64,8 +66,36 @@ public final class LlamaForCausalLM extends ModuleBlock {
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
     public static LlamaForCausalLM fromPretrained(Path dir, NDManager manager) {
+        return fromPretrained(dir, manager, WeightStorage.FLOAT32);
+    }
+
+    /**
+     * Loads a checkpoint as {@link #fromPretrained(Path, NDManager)} does, keeping the weight matrices and the
+     * embedding table in {@code storage}'s element type. Tensors are copied straight from the memory-mapped files
+     * into native memory, one at a time (no copy on the Java heap); BF16 is converted on the way, never held as a
+     * BF16 array; every value is checked to be finite. With {@link WeightStorage#FLOAT16}, those parameters are
+     * frozen (they are base weights for adapters: full fine-tuning needs float32) and a value beyond float16's
+     * range is an error naming the tensor; norms and biases stay float32, and computation stays float32.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @param storage element type of the weight matrices, for example
+     *     {@code WeightStorage.defaultFor(manager.getDevice())}
+     * @return the loaded model; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static LlamaForCausalLM fromPretrained(Path dir, NDManager manager, WeightStorage storage) {
         LlamaForCausalLM model = new LlamaForCausalLM(LlamaConfig.fromFile(HfCheckpoint.configFile(dir)));
-        return HfCheckpoint.loadInto(dir, manager, model, model::initializeParameters, LlamaForCausalLM::loadWeights);
+        return HfCheckpoint.loadInto(dir, manager, model, storage, model::initializeParameters, (m, source) -> {
+            m.parameterManager();
+            StateDict.loadStreaming(m, source, m.loadOptions());
+            for (Parameter p : m.namedParameters().values()) {
+                if (p.getArray().getDataType() != DataType.FLOAT32) {
+                    p.freeze(true);
+                }
+            }
+        });
     }
 
     /**

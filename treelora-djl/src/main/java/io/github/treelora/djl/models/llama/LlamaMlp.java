@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.WideningLinear;
 
 /**
  * SwiGLU feed-forward block {@code down_proj(silu(gate_proj(x)) * up_proj(x))} with sub-modules
@@ -29,9 +30,9 @@ public final class LlamaMlp extends ModuleBlock {
         hiddenSize = config.hiddenSize();
         intermediateSize = config.intermediateSize();
         boolean bias = config.mlpBias();
-        addModule("gate_proj", Linear.builder().setUnits(intermediateSize).optBias(bias).build());
-        addModule("up_proj", Linear.builder().setUnits(intermediateSize).optBias(bias).build());
-        addModule("down_proj", Linear.builder().setUnits(hiddenSize).optBias(bias).build());
+        addModule("gate_proj", WideningLinear.of(intermediateSize, bias));
+        addModule("up_proj", WideningLinear.of(intermediateSize, bias));
+        addModule("down_proj", WideningLinear.of(hiddenSize, bias));
     }
 
     @Override
