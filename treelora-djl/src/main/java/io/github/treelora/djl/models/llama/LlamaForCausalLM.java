@@ -150,6 +150,38 @@ public final class LlamaForCausalLM extends ModuleBlock {
     }
 
     /**
+     * The causal-LM training loss ({@link CausalLmLoss#compute} on {@link #logits}) without the full
+     * {@code [B, T, vocab]} logits: with a frozen plain head (an untied {@code lm_head} without adapters, or the
+     * tied embedding) through {@link CausalLmLoss#fromHidden} (chunked, no logits kept for backward); with any
+     * other head (trainable, or adapted with LoRA) through {@link CausalLmLoss#fromTargetHidden} (logits only at
+     * the counted positions). Same value and gradients as the full path to float32 rounding.
+     *
+     * @param ps parameter store
+     * @param inputIds token ids {@code [B, T]}; results belong to its manager
+     * @param attentionMask {@code [B, T]} with 1 for tokens and 0 for padding, or {@code null}
+     * @param labels {@code [B, T]}: the token each position is (Hugging Face convention, shifted inside), or
+     *     {@link CausalLmLoss#IGNORE_INDEX}
+     * @param training whether this is a training pass
+     * @return the scalar mean loss over counted tokens
+     * @throws IllegalArgumentException on shape mismatches, labels out of range or no counted token
+     */
+    public NDArray causalLmLoss(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray labels,
+            boolean training) {
+        NDArray h = model().forward(ps, inputIds, attentionMask, null, training);
+        Block head = module("lm_head");
+        Parameter weight = null;
+        if (head instanceof TiedLmHead) {
+            weight = model().embedTokens().weight();
+        } else if (head.getClass() == WideningLinear.class || head.getClass() == Linear.class) {
+            weight = head.getDirectParameters().contains("bias") ? null : head.getDirectParameters().get("weight");
+        }
+        if (weight != null && !weight.requiresGradient()) {
+            return CausalLmLoss.fromHidden(h, labels, ps.getValue(weight, h.getDevice(), training));
+        }
+        return CausalLmLoss.fromTargetHidden(h, labels, config.vocabSize(), x -> call("lm_head", ps, x, training));
+    }
+
+    /**
      * An empty cache for incremental decoding with this model.
      *
      * @param manager parent of the cache's own manager (same device as the parameters)
