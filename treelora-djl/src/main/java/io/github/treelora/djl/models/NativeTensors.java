@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
+import java.util.function.LongToDoubleFunction;
 
 /**
  * Engine-side helpers of weight loading: assembling a tensor from pieces already in native memory, checking
@@ -18,10 +19,10 @@ final class NativeTensors {
 
     /**
      * Builds one tensor of element type {@code target} from consecutive 1-D pieces (F16, F32 or F64 arrays, for
-     * example views of a memory-mapped file). Every piece is checked for NaN and infinity before it is copied;
-     * when {@code target} is narrower than a piece, the result is checked again, so a value beyond the target's
-     * range is an error. The pieces are copied, never kept: they may alias memory that is reused or unmapped
-     * afterwards.
+     * example views of a memory-mapped file), then checks the result once for NaN and infinity: the check runs on
+     * the (possibly narrower) result, so a value beyond the target's range shows up as well, and it is told apart
+     * from a non-finite stored value by reading that one stored value back. The pieces are copied, never kept: they
+     * may alias memory that is reused or unmapped afterwards.
      */
     static final class Assembler implements AutoCloseable {
         private final NDManager manager;
@@ -29,6 +30,7 @@ final class NativeTensors {
         private final Shape shape;
         private final DataType target;
         private final long size;
+        private final LongToDoubleFunction storedValue;
         private NDArray flat;
         private long filled;
         private boolean narrowed;
@@ -38,27 +40,27 @@ final class NativeTensors {
          * @param what the tensor and its location, for error messages, e.g. {@code 'w' (/path/model.safetensors)}
          * @param shape the tensor's shape
          * @param target the result's element type
+         * @param storedValue element {@code i} as stored, widened to double (read only to explain a failure)
          */
-        Assembler(NDManager manager, String what, Shape shape, DataType target) {
+        Assembler(NDManager manager, String what, Shape shape, DataType target, LongToDoubleFunction storedValue) {
             this.manager = manager;
             this.what = what;
             this.shape = shape;
             this.target = target;
             this.size = shape.size();
+            this.storedValue = storedValue;
         }
 
         /**
-         * Checks and copies the next piece.
+         * Copies the next piece.
          *
          * @param piece a 1-D floating-point array holding the next {@code piece.size()} values
-         * @throws IllegalArgumentException if the piece holds NaN or infinity (naming the tensor)
          */
         void add(NDArray piece) {
             long n = piece.size();
             if (filled + n > size) {
                 throw new IllegalStateException(what + ": more values than the shape " + shape + " holds");
             }
-            requireFinite(piece, what, filled);
             if (piece.getDataType().getNumOfBytes() > target.getNumOfBytes()) {
                 narrowed = true;
             }
@@ -77,10 +79,11 @@ final class NativeTensors {
         }
 
         /**
-         * The assembled tensor.
+         * The assembled tensor, checked.
          *
          * @return an array of {@code shape} and {@code target} in the manager
-         * @throws IllegalArgumentException if narrowing produced a value beyond the target's range
+         * @throws IllegalArgumentException if a value is NaN or infinite, or beyond the target's range (naming the
+         *     tensor and the first such element)
          */
         NDArray finish() {
             if (filled != size) {
@@ -90,10 +93,15 @@ final class NativeTensors {
             if (flat == null) {
                 return manager.create(shape, target); // no element
             }
-            if (narrowed && !isFinite(flat)) {
-                flat.close();
-                throw new IllegalArgumentException("tensor " + what + " has a value beyond the range of " + target
-                        + " (largest finite float16: 65504); load it with float32 storage");
+            long bad = firstNonFinite(flat);
+            if (bad >= 0) {
+                double stored = storedValue.applyAsDouble(bad);
+                String problem = Double.isNaN(stored) ? "contains NaN"
+                        : Double.isInfinite(stored) ? "contains an infinite value"
+                        : "has a value beyond the range of " + target + " (" + stored
+                                + "; largest finite float16: 65504): load it with float32 storage";
+                throw new IllegalArgumentException("tensor " + what + " " + problem + " (first at element " + bad
+                        + ")");
             }
             NDArray out = flat.reshape(shape);
             out.attach(manager);
@@ -115,38 +123,16 @@ final class NativeTensors {
     }
 
     /**
-     * Fails unless every value of {@code a} is finite. One pass in the common case: the sum is finite exactly when
-     * no value is NaN or infinite, unless it overflowed, which the exact check then tells apart.
+     * The index of the first NaN or infinite value of {@code a}, or -1 if all are finite. One reduction in the
+     * common case: the sum is finite exactly when no value is NaN or infinite, unless it overflowed, which the
+     * exact test then tells apart.
      *
-     * @param a a floating-point array
-     * @param what the tensor and its location, for the message
-     * @param offset index of {@code a}'s first element in the tensor, for the message
-     * @throws IllegalArgumentException naming the tensor, the kind of value and its first index
+     * @param a a 1-D floating-point array
+     * @return the flat index, or -1
      */
-    static void requireFinite(NDArray a, String what, long offset) {
-        if (a.size() == 0 || isFinite(a)) {
-            return;
-        }
-        try (NDManager tmp = a.getManager().newSubManager()) {
-            NDArray bad = a.isNaN();
-            bad.attach(tmp);
-            String kind = "NaN";
-            if (!bad.any().getBoolean()) {
-                bad = a.isInfinite();
-                bad.attach(tmp);
-                kind = "an infinite value";
-            }
-            NDArray index = bad.toType(DataType.INT32, false).flatten().argMax();
-            index.attach(tmp);
-            throw new IllegalArgumentException("tensor " + what + " contains " + kind + " (first at element "
-                    + (offset + index.toType(DataType.INT64, false).getLong()) + ")");
-        }
-    }
-
-    /** Whether every value of a floating-point array is finite. */
-    static boolean isFinite(NDArray a) {
+    static long firstNonFinite(NDArray a) {
         if (a.size() == 0) {
-            return true;
+            return -1;
         }
         try (NDManager tmp = a.getManager().newSubManager()) {
             NDArray sum = a.sum();
@@ -154,18 +140,22 @@ final class NativeTensors {
             NDArray wide = sum.toType(DataType.FLOAT64, false);
             wide.attach(tmp);
             if (Double.isFinite(wide.getDouble())) {
-                return true;
+                return -1;
             }
-            // The sum can overflow (float16 above 65504) although every value is finite.
             NDArray nan = a.isNaN();
             nan.attach(tmp);
             NDArray inf = a.isInfinite();
             inf.attach(tmp);
-            NDArray anyNan = nan.any();
-            anyNan.attach(tmp);
-            NDArray anyInf = inf.any();
-            anyInf.attach(tmp);
-            return !anyNan.getBoolean() && !anyInf.getBoolean();
+            NDArray bad = nan.logicalOr(inf);
+            bad.attach(tmp);
+            NDArray any = bad.any();
+            any.attach(tmp);
+            if (!any.getBoolean()) {
+                return -1; // the sum overflowed (float16 above 65504) although every value is finite
+            }
+            NDArray index = bad.toType(DataType.INT32, false).flatten().argMax();
+            index.attach(tmp);
+            return index.toType(DataType.INT64, false).getLong();
         }
     }
 

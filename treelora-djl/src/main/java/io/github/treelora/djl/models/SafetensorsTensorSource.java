@@ -263,7 +263,8 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
      * Tensor {@code name} copied straight from the memory-mapped file into a new engine array: F32 and F16 (and
      * F64) bytes are handed to the engine without a Java copy and converted there; BF16, which the engine
      * cannot hold, is widened to float32 in Java through a small reused staging buffer (never a BF16 array).
-     * Every value is checked to be finite, and a narrowing to float16 is checked for overflow.
+     * Every value of the result is checked to be finite (one reduction), which also catches a narrowing to float16
+     * that overflows.
      *
      * @param name a member of {@link #names()}
      * @param manager owner of the result
@@ -285,8 +286,8 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
             return TensorSource.super.toNDArray(name, manager, dataType);
         }
         try (NDManager scratch = manager.newSubManager();
-                NativeTensors.Assembler out =
-                        new NativeTensors.Assembler(manager, what, new Shape(t.shape()), dataType)) {
+                NativeTensors.Assembler out = new NativeTensors.Assembler(manager, what, new Shape(t.shape()),
+                        dataType, i -> storedValue(f, name, i))) {
             f.readRaw(name, (bytes, from, n) -> {
                 if (t.dtype() == SafetensorsDType.BF16) {
                     addWidenedBf16(bytes, n, scratch, out);
@@ -297,6 +298,14 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
                 }
             });
             return out.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor '" + name + "' from " + f.path(), e);
+        }
+    }
+
+    private static double storedValue(SafetensorsFile f, String name, long index) {
+        try {
+            return f.readFloats(name, index, 1)[0]; // F64 beyond float range reads as infinite
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tensor '" + name + "' from " + f.path(), e);
         }

@@ -58,9 +58,11 @@ public interface TensorSource {
     default NDArray toNDArray(String name, NDManager manager, DataType dataType) {
         Shape shape = new Shape(shape(name));
         String what = "'" + name + "' (" + location(name) + ")";
+        float[] values = floats(name);
         try (NDManager scratch = manager.newSubManager();
-                NativeTensors.Assembler out = new NativeTensors.Assembler(manager, what, shape, dataType)) {
-            out.add(scratch.create(floats(name)));
+                NativeTensors.Assembler out =
+                        new NativeTensors.Assembler(manager, what, shape, dataType, i -> values[(int) i])) {
+            out.add(scratch.create(values));
             return out.finish();
         }
     }
