@@ -56,10 +56,10 @@ public enum WeightStorage {
     }
 
     /**
-     * The default for a device: {@link #FLOAT32} on CPU (measured: float16 weights cost about 6 % more time per
-     * training step there, and the widened copies autograd keeps raise a training step's peak memory), and
-     * {@link #FLOAT16} on GPUs, where half-precision storage is the usual choice (not run in this project: no
-     * GPU was available).
+     * The default for a device: {@link #FLOAT32} on CPU (float16 weights add one widening pass per layer and
+     * forward, and the widened copies that autograd keeps until backward make a training step's peak memory higher
+     * than with float32 weights; docs/benchmarks.md has the measurements), and {@link #FLOAT16} on GPUs, where
+     * half-precision storage is the usual choice (in code only: nothing in this project has run on a GPU).
      *
      * @param device the device the model will run on
      * @return the default storage

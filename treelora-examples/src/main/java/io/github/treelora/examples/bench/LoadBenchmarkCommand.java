@@ -163,13 +163,18 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
                     });
                 }
             }
-            out.printf(Locale.ROOT, "%-46s %10s %8s   (runs: seconds)%n", "measurement (median of " + runs + ")",
-                    "seconds", "GB/s");
+            out.printf(Locale.ROOT, "%-46s %10s %8s %8s   (runs: seconds)%n", "measurement (median of " + runs + ")",
+                    "seconds", "GB/s", "CPU s");
             for (Map.Entry<String, List<Double>> e : seconds.entrySet()) {
+                if (e.getKey().startsWith(CPU)) {
+                    continue;
+                }
                 double median = median(e.getValue());
-                out.printf(Locale.ROOT, "%-46s %10.3f %8.2f   %s%n", e.getKey(), median, bytes / 1e9 / median,
+                out.printf(Locale.ROOT, "%-46s %10.3f %8.2f %8.3f   %s%n", e.getKey(), median, bytes / 1e9 / median,
+                        median(seconds.get(CPU + e.getKey())),
                         e.getValue().stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList());
             }
+            out.println("seconds: wall-clock; CPU s: process CPU time (all threads), less sensitive to other load");
             return 0;
         } finally {
             if (temporary) {
@@ -282,12 +287,20 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
         Object run() throws IOException;
     }
 
+    /** Process CPU time (all threads, the engine's included), robust to other load on a shared machine. */
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     private static void time(Map<String, List<Double>> seconds, String name, Step step) throws IOException {
         System.gc(); // start each step without garbage from the previous one
+        long cpu = OS.getProcessCpuTime();
         long t = System.nanoTime();
         step.run();
         seconds.computeIfAbsent(name, k -> new ArrayList<>()).add((System.nanoTime() - t) / 1e9);
+        seconds.computeIfAbsent(CPU + name, k -> new ArrayList<>()).add((OS.getProcessCpuTime() - cpu) / 1e9);
     }
+
+    private static final String CPU = "cpu:";
 
     static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);

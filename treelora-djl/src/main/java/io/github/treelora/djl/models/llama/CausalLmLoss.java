@@ -86,14 +86,11 @@ public final class CausalLmLoss {
         NDArray gradient;
         double nll = 0;
         try (NDManager scratch = m.newSubManager()) {
+            // A new array either way (never the parameter's own, which must not join the scratch manager).
             NDArray w = outputWeight.getDataType() == DataType.FLOAT32
-                    ? outputWeight
+                    ? outputWeight.stopGradient()
                     : outputWeight.toType(DataType.FLOAT32, false);
             w.attach(scratch);
-            if (w == outputWeight) {
-                w = outputWeight.stopGradient();
-                w.attach(scratch);
-            }
             NDArray h = selected.stopGradient();
             h.attach(scratch);
             NDArray y = scratch.create(targets.labels());

@@ -285,6 +285,10 @@ class LargeModelSupportTest {
             Result full = lossAndGradients(reference, manager, step -> fullLoss(reference, step));
             Result chunked = lossAndGradients(lean, manager, step -> lean.causalLmLoss(
                     new ParameterStore(step, false), batch(step, IDS), null, batch(step, LABELS), true));
+            // The loss must leave the model intact: a second pass gives the same value.
+            Result again = lossAndGradients(lean, manager, step -> lean.causalLmLoss(
+                    new ParameterStore(step, false), batch(step, IDS), null, batch(step, LABELS), true));
+            assertEquals(chunked.loss(), again.loss());
             assertEquals(full.loss(), chunked.loss(), 1e-6 * Math.abs(full.loss()));
             assertEquals(full.gradients().keySet(), chunked.gradients().keySet());
             for (String n : full.gradients().keySet()) {
