@@ -391,6 +391,9 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
      */
     @Override
     public void close() {
+        synchronized (this) {
+            stage = null; // the BF16 staging buffer
+        }
         UncheckedIOException failure = null;
         for (SafetensorsFile f : files) {
             try {

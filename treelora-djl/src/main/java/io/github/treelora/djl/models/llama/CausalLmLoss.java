@@ -1,11 +1,15 @@
 package io.github.treelora.djl.models.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 /**
  * Next-token cross-entropy in the Hugging Face convention: position {@code t}'s logits predict label
@@ -105,7 +109,7 @@ public final class CausalLmLoss {
                     hc.attach(chunk);
                     NDArray yc = y.get(new NDIndex("{}:{}", from, to));
                     yc.attach(chunk);
-                    NDArray logProbs = ai.djl.nn.core.Linear.linear(hc, w).singletonOrThrow().logSoftmax(1);
+                    NDArray logProbs = Linear.linear(hc, w).singletonOrThrow().logSoftmax(1);
                     nll -= logProbs.gather(yc.expandDims(1), 1).sum().toType(DataType.FLOAT64, false).getDouble();
                     // d nll / d h = (softmax - onehot) W, row by row.
                     NDArray part = logProbs.exp().matMul(w).sub(w.get(yc));
@@ -113,7 +117,7 @@ public final class CausalLmLoss {
                     parts[c] = part;
                 }
             }
-            NDArray sum = parts.length == 1 ? parts[0] : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts));
+            NDArray sum = parts.length == 1 ? parts[0] : NDArrays.concat(new NDList(parts));
             gradient = sum.div(scratch.create((float) n));
             gradient.attach(m);
         }
@@ -136,7 +140,7 @@ public final class CausalLmLoss {
      * @throws IllegalArgumentException on shape mismatch, a label out of range or no counted token
      */
     public static NDArray fromTargetHidden(NDArray hidden, NDArray labels, long vocab,
-            java.util.function.UnaryOperator<NDArray> head) {
+            UnaryOperator<NDArray> head) {
         Shape hs = hidden.getShape();
         if (hs.dimension() != 3 || !labels.getShape().equals(hs.slice(0, 2))) {
             throw new IllegalArgumentException(

@@ -113,7 +113,9 @@ class LargeModelSupportTest {
             Map<String, float[]> grads = new LinkedHashMap<>();
             for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
                 if (e.getValue().requiresGradient()) {
-                    grads.put(e.getKey(), e.getValue().getArray().getGradient().toFloatArray());
+                    try (NDArray g = e.getValue().getArray().getGradient()) {
+                        grads.put(e.getKey(), g.toFloatArray());
+                    }
                 }
             }
             return new Result(l.getFloat(), grads);
@@ -285,10 +287,13 @@ class LargeModelSupportTest {
             Result full = lossAndGradients(reference, manager, step -> fullLoss(reference, step));
             Result chunked = lossAndGradients(lean, manager, step -> lean.causalLmLoss(
                     new ParameterStore(step, false), batch(step, IDS), null, batch(step, LABELS), true));
-            // The loss must leave the model intact: a second pass gives the same value.
+            // The loss must leave the model intact (a second pass gives the same value) and leave nothing behind
+            // outside the step's manager (native memory per step stays flat).
+            int arrays = manager.getManagedArrays().size();
             Result again = lossAndGradients(lean, manager, step -> lean.causalLmLoss(
                     new ParameterStore(step, false), batch(step, IDS), null, batch(step, LABELS), true));
             assertEquals(chunked.loss(), again.loss());
+            assertEquals(arrays, manager.getManagedArrays().size(), "arrays left behind by a step");
             assertEquals(full.loss(), chunked.loss(), 1e-6 * Math.abs(full.loss()));
             assertEquals(full.gradients().keySet(), chunked.gradients().keySet());
             for (String n : full.gradients().keySet()) {
