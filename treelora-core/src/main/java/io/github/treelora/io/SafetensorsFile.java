@@ -426,6 +426,41 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * Receives the stored bytes of a tensor piece by piece (see {@link #readRaw}).
+     */
+    @FunctionalInterface
+    public interface RawChunkConsumer {
+        /**
+         * Accepts one piece.
+         *
+         * @param bytes a read-only, little-endian view of the memory-mapped file holding exactly
+         *     {@code elements} elements from position 0; valid while it is reachable, even after
+         *     {@link #close()}
+         * @param fromElement index of the piece's first element in the tensor
+         * @param elements number of elements in the piece
+         * @throws IOException to abort the read
+         */
+        void accept(ByteBuffer bytes, long fromElement, int elements) throws IOException;
+    }
+
+    /**
+     * Hands the stored bytes of a tensor, any dtype, to {@code consumer} without copying or
+     * decoding: consecutive pieces of the memory mapping, in element order, each at most 1 GiB
+     * (one piece unless the tensor crosses a mapping boundary). This is the zero-copy path for
+     * loaders that copy the bytes straight into native memory.
+     *
+     * @param name a tensor of any dtype
+     * @param consumer receives the pieces; an empty tensor delivers none
+     * @throws SafetensorsException when absent
+     * @throws IOException when the data cannot be mapped or the consumer fails
+     */
+    public void readRaw(String name, RawChunkConsumer consumer) throws IOException {
+        TensorInfo t = info(name);
+        forEachChunk(t, 0, t.elementCount(), (chunk, n, done) ->
+                consumer.accept(chunk.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), done, n));
+    }
+
+    /**
      * Reads a whole floating-point tensor as doubles; every supported dtype converts exactly.
      *
      * @param name a tensor of dtype F64, F32, F16 or BF16

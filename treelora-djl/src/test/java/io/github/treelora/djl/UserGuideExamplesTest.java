@@ -43,6 +43,8 @@ import io.github.treelora.djl.lora.LoraLinear;
 import io.github.treelora.djl.lora.LoraModel;
 import io.github.treelora.djl.lora.LoraTensorNames;
 import io.github.treelora.djl.lora.PeftAdapterIO;
+import io.github.treelora.djl.models.WeightStorage;
+import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.djl.train.MeanSquaredError;
@@ -427,6 +429,33 @@ class UserGuideExamplesTest {
             }
         }
         return ArrayTaskData.of(rows, labels);
+    }
+
+    @Test
+    void largeModelsHalfPrecisionStorageAndLeanLoss() throws Exception {
+        Path checkpointDir = Path.of(getClass().getResource("/fixtures/llama-gqa-llama3rope/config.json").toURI())
+                .getParent();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            // Weight matrices and embeddings stored as float16; norms, adapters and all arithmetic stay float32.
+            LlamaForCausalLM llm = LlamaForCausalLM.fromPretrained(checkpointDir, manager, WeightStorage.FLOAT16);
+            LoraModel lora = new LoraModel(llm);
+            lora.addAdapter("task0", LoraConfig.builder().rank(8).alpha(16).targetModules("q_proj", "v_proj").build());
+
+            try (NDManager step = manager.newSubManager();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray ids = step.create(new long[] {4, 8, 15, 16, 23, 42}, new Shape(1, 6));
+                // Next-token loss over the labelled tokens, without [batch, tokens, vocabulary] logits.
+                NDArray loss = llm.causalLmLoss(new ParameterStore(step, false), ids, null, ids, true);
+                gc.backward(loss);
+                assertTrue(Float.isFinite(loss.getFloat()) && loss.getFloat() > 0);
+                lora.loraA("task0").values().forEach(a -> assertEquals(DataType.FLOAT32, a.getArray().getDataType()));
+                // B starts at zero, so B is what receives a gradient in the first step.
+                lora.loraB("task0").values().forEach(b -> assertTrue(b.getArray().getGradient().abs().sum().getFloat() > 0));
+            }
+            assertEquals(DataType.FLOAT16,
+                    llm.namedParameters().get("model.layers.0.mlp.up_proj.weight").getArray().getDataType());
+            assertEquals(WeightStorage.FLOAT32, WeightStorage.defaultFor(Device.cpu()));
+        }
     }
 
     /** Every java block of docs/user-guide.md appears in this file, line by line (indentation ignored). */

@@ -122,6 +122,8 @@ public final class LoraAdapter {
         a.attach(tmp);
         b.attach(tmp);
         NDArray ba = b.matMul(a);
-        return ba.mul(LoraLinear.scalar(tmp, spec.scaling(), dtype));
+        NDArray delta = ba.mul(LoraLinear.scalar(tmp, spec.scaling(), ba.getDataType()));
+        // A float16 base weight (WeightStorage.FLOAT16): the float32 product is rounded once, here.
+        return delta.getDataType() == dtype ? delta : delta.toType(dtype, false);
     }
 }

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  * runs unchanged; its weight and bias are frozen with {@link Parameter#freeze(boolean)}, so DJL's trainer
  * and optimizers never update them. Inputs may have any rank {@code [..., in]} (2-D {@code [batch, in]} and
  * 3-D {@code [batch, seq, in]} are the usual cases); float32 and float64 are supported (the adapters take the
- * base weight's data type).
+ * base weight's data type), and a float16 base weight with float32 inputs (the base layer widens it, see
+ * {@code WideningLinear}; the adapters are then float32).
  *
  * <p>Adapter parameters are direct parameters of this block named {@code lora_A.<adapter>},
  * {@code lora_B.<adapter>} and, for a variant's own tensors, {@code <kind>.<adapter>} ({@link LoraTensorNames});
@@ -197,7 +198,8 @@ public class LoraLinear extends Linear {
         requireUnmerged("add adapter " + name);
         NDArray w = baseWeight.getArray();
         NDManager manager = w.getManager();
-        DataType dtype = w.getDataType();
+        // Adapters of a half-precision base weight (WeightStorage.FLOAT16) are float32, like the activations.
+        DataType dtype = w.getDataType() == DataType.FLOAT16 ? DataType.FLOAT32 : w.getDataType();
         Device device = w.getDevice();
         Shape aShape = new Shape(spec.rank(), inFeatures);
         NDArray aArray;

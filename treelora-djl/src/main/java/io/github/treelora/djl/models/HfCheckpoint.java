@@ -47,11 +47,8 @@ public final class HfCheckpoint {
     }
 
     /**
-     * The shared steps of every {@code fromPretrained}: initialize {@code model} (with zeros, see
-     * {@link #skipRandomInitialization}) in a new sub-manager of
-     * {@code manager}, open the weights of {@code dir} ({@link SafetensorsTensorSource#open}) and load them with
-     * {@code loadWeights}; on any failure the sub-manager (and so every parameter array) is closed before the
-     * exception propagates.
+     * The shared steps of every {@code fromPretrained}, with float32 weights:
+     * {@link #loadInto(Path, NDManager, Block, WeightStorage, Consumer, BiConsumer)}.
      *
      * @param dir the checkpoint directory
      * @param manager parent of the manager that will own the parameters
@@ -65,15 +62,56 @@ public final class HfCheckpoint {
      */
     public static <M extends Block> M loadInto(Path dir, NDManager manager, M model, Consumer<NDManager> initialize,
             BiConsumer<M, TensorSource> loadWeights) {
-        NDManager owner = manager.newSubManager();
+        return loadInto(dir, manager, model, WeightStorage.FLOAT32, initialize, loadWeights);
+    }
+
+    /**
+     * The shared steps of every {@code fromPretrained}: open the weights of {@code dir}
+     * ({@link SafetensorsTensorSource#open}, which validates every header first), create the parameters of
+     * {@code model} uninitialized in a new sub-manager of {@code manager} (no random draw, no memory touched;
+     * matrices in {@code storage}'s type, see {@link #prepareForLoading}) and load them with
+     * {@code loadWeights}; on any failure the sub-manager (and so every parameter array) is closed before the
+     * exception propagates.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @param model the freshly built, uninitialized model
+     * @param storage the element type of weight matrices
+     * @param initialize creates the parameters in the given manager
+     * @param loadWeights copies the weights into the model (for example {@link StateDict#loadStreaming})
+     * @param <M> the model type
+     * @return {@code model}, loaded
+     * @throws IllegalArgumentException if the weights are invalid
+     * @throws UncheckedIOException if a file cannot be read
+     */
+    public static <M extends Block> M loadInto(Path dir, NDManager manager, M model, WeightStorage storage,
+            Consumer<NDManager> initialize, BiConsumer<M, TensorSource> loadWeights) {
         try (SafetensorsTensorSource weights = SafetensorsTensorSource.open(dir)) {
-            skipRandomInitialization(model);
-            initialize.accept(owner);
-            loadWeights.accept(model, weights);
-            return model;
-        } catch (RuntimeException | Error e) {
-            owner.close();
-            throw e;
+            NDManager owner = manager.newSubManager();
+            try {
+                prepareForLoading(model, storage);
+                initialize.accept(owner);
+                loadWeights.accept(model, weights);
+                return model;
+            } catch (RuntimeException | Error e) {
+                owner.close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Makes every parameter of {@code model} start uninitialized (memory reserved, never written: values that a
+     * checkpoint overwrites need neither a random draw nor zeroing), with parameters of two or more dimensions in
+     * {@code storage}'s element type and the others in float32. Every parameter must then be loaded.
+     *
+     * @param model a model about to be initialized and loaded
+     * @param storage the element type of weight matrices
+     */
+    public static void prepareForLoading(Block model, WeightStorage storage) {
+        Initializer uninitialized = (m, shape, dataType) -> m.create(shape, storage.dataTypeFor(shape));
+        for (Parameter.Type type : Parameter.Type.values()) {
+            model.setInitializer(uninitialized, type);
         }
     }
 

@@ -2,11 +2,19 @@ package io.github.treelora.djl.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.treelora.io.SafetensorsDType;
 import io.github.treelora.io.SafetensorsException;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.TensorInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -251,6 +259,106 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
         }
     }
 
+    /**
+     * Tensor {@code name} copied straight from the memory-mapped file into a new engine array: F32 and F16 (and
+     * F64) bytes are handed to the engine without a Java copy and converted there; BF16, which the engine
+     * cannot hold, is widened to float32 in Java through a small reused staging buffer (never a BF16 array).
+     * Every value of the result is checked to be finite (one reduction), which also catches a narrowing to float16
+     * that overflows.
+     *
+     * @param name a member of {@link #names()}
+     * @param manager owner of the result
+     * @param dataType {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @return the array, shaped {@link #shape(String)}
+     * @throws IllegalArgumentException if there is no such tensor, it is not floating point, a value is NaN or
+     *     infinite, or a value is beyond the range of {@code dataType} (naming the tensor and its file)
+     * @throws UncheckedIOException if the data cannot be read
+     */
+    @Override
+    public NDArray toNDArray(String name, NDManager manager, DataType dataType) {
+        SafetensorsFile f = file(name);
+        TensorInfo t = info(name);
+        String what = "'" + name + "' (" + f.path() + ")";
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("tensor " + what + " is " + t.dtype() + ", not floating point");
+        }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            return TensorSource.super.toNDArray(name, manager, dataType);
+        }
+        try (NDManager scratch = manager.newSubManager();
+                NativeTensors.Assembler out = new NativeTensors.Assembler(manager, what, new Shape(t.shape()),
+                        dataType, i -> storedValue(f, name, i))) {
+            f.readRaw(name, (bytes, from, n) -> {
+                if (t.dtype() == SafetensorsDType.BF16) {
+                    addWidenedBf16(bytes, n, scratch, out);
+                } else {
+                    NDArray piece = scratch.create(bytes, new Shape(n), engineType(t.dtype()));
+                    out.add(piece);
+                    piece.close();
+                }
+            });
+            return out.finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor '" + name + "' from " + f.path(), e);
+        }
+    }
+
+    private static double storedValue(SafetensorsFile f, String name, long index) {
+        try {
+            return f.readFloats(name, index, 1)[0]; // F64 beyond float range reads as infinite
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor '" + name + "' from " + f.path(), e);
+        }
+    }
+
+    private static DataType engineType(SafetensorsDType dtype) {
+        return switch (dtype) {
+            case F16 -> DataType.FLOAT16;
+            case F32 -> DataType.FLOAT32;
+            case F64 -> DataType.FLOAT64;
+            default -> throw new IllegalArgumentException("no engine type for " + dtype);
+        };
+    }
+
+    /**
+     * Elements per BF16 staging round: 256 MB of float32, so that nearly every tensor is widened in one round and
+     * copied into the engine in one call (a tensor assembled from several rounds costs a slower indexed copy).
+     */
+    private static final int STAGE_ELEMENTS = 1 << 26;
+    /** Elements widened per inner step, through small arrays that stay in the CPU cache. */
+    private static final int WIDEN_STEP = 1 << 13;
+
+    private ByteBuffer stage;
+
+    /** BF16 is the upper half of float32: widening is a 16-bit shift, done here in rounds. */
+    private synchronized void addWidenedBf16(ByteBuffer bytes, int n, NDManager scratch,
+            NativeTensors.Assembler out) {
+        int round = Math.min(STAGE_ELEMENTS, n);
+        if (stage == null || stage.capacity() < 4 * round) {
+            stage = ByteBuffer.allocateDirect(4 * round).order(ByteOrder.nativeOrder());
+        }
+        ShortBuffer src = bytes.asShortBuffer();
+        short[] bits = new short[WIDEN_STEP];
+        int[] wide = new int[WIDEN_STEP];
+        for (int i = 0; i < n; i += round) {
+            int m = Math.min(round, n - i);
+            java.nio.IntBuffer dst = stage.clear().asIntBuffer();
+            for (int j = 0; j < m; j += WIDEN_STEP) {
+                int k = Math.min(WIDEN_STEP, m - j);
+                src.get(i + j, bits, 0, k);
+                for (int e = 0; e < k; e++) {
+                    wide[e] = bits[e] << 16;
+                }
+                dst.put(wide, 0, k);
+            }
+            // The piece aliases the staging buffer: the assembler copies it before the next round refills it.
+            NDArray piece = scratch.create(stage.slice(0, 4 * m).order(ByteOrder.nativeOrder()), new Shape(m),
+                    DataType.FLOAT32);
+            out.add(piece);
+            piece.close();
+        }
+    }
+
     /** {@inheritDoc} */
     @Override
     public String describe() {
@@ -283,6 +391,9 @@ public final class SafetensorsTensorSource implements TensorSource, AutoCloseabl
      */
     @Override
     public void close() {
+        synchronized (this) {
+            stage = null; // the BF16 staging buffer
+        }
         UncheckedIOException failure = null;
         for (SafetensorsFile f : files) {
             try {

@@ -1,6 +1,7 @@
 package io.github.treelora.djl.models;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -132,31 +133,57 @@ public final class StateDict {
     /**
      * Copies every parameter of {@code root} from the tensor of the same name in {@code source}.
      *
-     * <p>Strict and all-or-nothing: first every check runs (the model is initialized, no parameter is missing
-     * from the source, the source has no tensor the model lacks unless {@code options} ignores it or names it as
-     * a tie, every shape matches, every tensor to read has a floating-point dtype), then all values are read
-     * into Java memory (F16/BF16/F64 converted to float by the source) and ties are compared with their
-     * parameters; only then are the parameters' arrays overwritten in place (they keep their identity and
-     * gradient buffers, so training can go on). If any check or read fails, the exception names the offending
-     * keys and where they are stored, and the model is unchanged. Peak Java memory is therefore the size of
-     * all weights as float32.
+     * <p>Strict and all-or-nothing: first every check runs on names, shapes and dtypes only (the model is
+     * initialized, no parameter is missing from the source, the source has no tensor the model lacks unless
+     * {@code options} ignores it or names it as a tie, every shape matches, every tensor to read has a
+     * floating-point dtype, every parameter is float32 or float16), before any tensor data is read. Then ties are
+     * compared with their parameters, and every tensor is read into a new engine array of its parameter's element
+     * type ({@link TensorSource#toNDArray}: straight from the file for safetensors, F16/BF16/F64 converted, every
+     * value checked to be finite). Only when all are read are the parameters' arrays given the new values (they
+     * keep their identity, so parameter stores and optimizers that hold them see the new values). If any check or
+     * read fails, the exception names the offending keys and where they are stored, and the model is unchanged.
+     * Peak native memory is therefore the model plus one more copy of its weights; no copy is held on the Java
+     * heap. {@link #loadStreaming} avoids the second copy for models that are discarded on failure.
      *
      * @param root an initialized model
      * @param source the tensors
      * @param options ignored names and ties
      * @throws IllegalStateException if a parameter is not initialized
-     * @throws IllegalArgumentException on missing keys, unexpected keys, shape, dtype or length mismatches, a tie
-     *     whose tensor differs from its parameter, or non-float32 parameters (all listed in the message)
+     * @throws IllegalArgumentException on missing keys, unexpected keys, shape or dtype mismatches, a tie whose
+     *     tensor differs from its parameter, NaN or infinite values, values beyond float16's range for a float16
+     *     parameter, or parameters that are neither float32 nor float16 (all named in the message)
      * @throws java.io.UncheckedIOException if the source cannot be read (the model is then unchanged too)
      */
     public static void load(Block root, TensorSource source, LoadOptions options) {
+        load(root, source, options, true);
+    }
+
+    /**
+     * Like {@link #load(Block, TensorSource, LoadOptions)}, with the same checks before any data is read, but
+     * each parameter receives its new values as soon as its tensor is read, so peak memory is the model alone.
+     * A failure while reading (an unreadable file, NaN or infinite values) leaves the model partially loaded:
+     * use it only for a freshly built model that is discarded on failure, as the {@code fromPretrained} loaders
+     * do.
+     *
+     * @param root an initialized model
+     * @param source the tensors
+     * @param options ignored names and ties
+     * @throws IllegalStateException if a parameter is not initialized
+     * @throws IllegalArgumentException as {@link #load(Block, TensorSource, LoadOptions)}
+     * @throws java.io.UncheckedIOException if the source cannot be read
+     */
+    public static void loadStreaming(Block root, TensorSource source, LoadOptions options) {
+        load(root, source, options, false);
+    }
+
+    private static void load(Block root, TensorSource source, LoadOptions options, boolean staged) {
         Map<String, Parameter> params = parameters(root);
         List<String> uninitialized = new ArrayList<>();
         List<String> wrongType = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (!e.getValue().isInitialized()) {
                 uninitialized.add(e.getKey());
-            } else if (e.getValue().getArray().getDataType() != DataType.FLOAT32) {
+            } else if (!STORAGE_TYPES.contains(e.getValue().getArray().getDataType())) {
                 wrongType.add(e.getKey() + " (" + e.getValue().getArray().getDataType() + ")");
             }
         }
@@ -222,35 +249,51 @@ public final class StateDict {
                     .append(listed(wrongDtype));
         }
         if (!wrongType.isEmpty()) {
-            problems.append("\n  parameters that are not float32: ").append(listed(wrongType));
+            problems.append("\n  parameters that are neither float32 nor float16: ").append(listed(wrongType));
         }
+        String failure = "cannot load weights from " + source.describe()
+                + (staged ? "; the model is unchanged:" : ":");
         if (problems.length() > 0) {
-            throw new IllegalArgumentException(
-                    "cannot load weights from " + source.describe() + "; the model is unchanged:" + problems);
+            throw new IllegalArgumentException(failure + problems);
         }
-        // Read everything before touching the model, so a failing read leaves it unchanged too.
-        Map<String, float[]> values = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : toRead.entrySet()) {
-            float[] v = source.floats(e.getKey());
-            long n = params.get(e.getValue()).getArray().getShape().size();
-            if (v.length != n) {
-                throw new IllegalArgumentException("cannot load weights from " + source.describe()
-                        + "; the model is unchanged: tensor " + located(source, e.getKey()) + " has " + v.length
-                        + " values, its shape needs " + n);
+        if (params.isEmpty()) {
+            return;
+        }
+        NDManager scratch = params.values().iterator().next().getArray().getManager().newSubManager();
+        try {
+            for (Tie tie : ties.values()) {
+                // Compared in float32 whatever the storage type, so that rounding cannot hide a difference.
+                try (NDManager tmp = scratch.newSubManager()) {
+                    NDArray alias = source.toNDArray(tie.alias(), tmp, DataType.FLOAT32);
+                    NDArray original = source.toNDArray(tie.parameter(), tmp, DataType.FLOAT32);
+                    if (!alias.contentEquals(original)) {
+                        throw new IllegalArgumentException(failure + " '" + tie.alias() + "' differs from '"
+                                + tie.parameter() + "', but " + tie.reason());
+                    }
+                }
             }
-            values.put(e.getKey(), v);
-        }
-        for (Tie tie : ties.values()) {
-            if (!Arrays.equals(values.get(tie.alias()), values.get(tie.parameter()))) {
-                throw new IllegalArgumentException("cannot load weights from " + source.describe()
-                        + "; the model is unchanged: '" + tie.alias() + "' differs from '" + tie.parameter()
-                        + "', but " + tie.reason());
+            Map<Parameter, NDArray> loaded = new LinkedHashMap<>();
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                Parameter p = e.getValue();
+                NDArray a;
+                try {
+                    a = source.toNDArray(e.getKey(), scratch, p.getArray().getDataType());
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException(failure + " " + ex.getMessage(), ex);
+                }
+                if (staged) {
+                    loaded.put(p, a);
+                } else {
+                    NativeTensors.install(p, a);
+                }
             }
-        }
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            e.getValue().getArray().set(values.get(e.getKey()));
+            loaded.forEach(NativeTensors::install);
+        } finally {
+            scratch.close();
         }
     }
+
+    private static final Set<DataType> STORAGE_TYPES = Set.of(DataType.FLOAT32, DataType.FLOAT16);
 
     private static final Set<String> FLOAT_DTYPES = Set.of("F32", "F16", "BF16", "F64");
 
@@ -284,7 +327,7 @@ public final class StateDict {
     /**
      * A snapshot of every parameter's current values, by state-dict name (copied to Java memory).
      *
-     * @param root an initialized model with float32 parameters
+     * @param root an initialized model with float32 or float16 parameters (float16 values are widened exactly)
      * @return name to tensor, in forward order
      */
     public static Map<String, HostTensor> snapshot(Block root) {
@@ -292,7 +335,15 @@ public final class StateDict {
         for (Map.Entry<String, Parameter> e : parameters(root).entrySet()) {
             NDArray a = e.getValue().getArray();
             Shape s = a.getShape();
-            out.put(e.getKey(), new HostTensor(s.getShape(), a.toFloatArray()));
+            float[] values;
+            if (a.getDataType() == DataType.FLOAT32) {
+                values = a.toFloatArray();
+            } else {
+                try (NDArray wide = a.toType(DataType.FLOAT32, false)) {
+                    values = wide.toFloatArray();
+                }
+            }
+            out.put(e.getKey(), new HostTensor(s.getShape(), values));
         }
         return Collections.unmodifiableMap(out);
     }

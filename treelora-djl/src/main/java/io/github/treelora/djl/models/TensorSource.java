@@ -1,5 +1,9 @@
 package io.github.treelora.djl.models;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,6 +42,30 @@ public interface TensorSource {
      * @throws IllegalArgumentException if there is no such tensor
      */
     float[] floats(String name);
+
+    /**
+     * Tensor {@code name} as a new engine array of element type {@code dataType} in {@code manager}, with every
+     * value checked to be finite. The default reads {@link #floats} and copies them; sources backed by files
+     * override it to copy straight from the file into native memory (see {@link SafetensorsTensorSource}).
+     *
+     * @param name a member of {@link #names()}
+     * @param manager owner of the result
+     * @param dataType {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
+     * @return the array, shaped {@link #shape(String)}
+     * @throws IllegalArgumentException if there is no such tensor, a value is NaN or infinite, or a value is
+     *     beyond the range of {@code dataType} (the message names the tensor and {@link #location})
+     */
+    default NDArray toNDArray(String name, NDManager manager, DataType dataType) {
+        Shape shape = new Shape(shape(name));
+        String what = "'" + name + "' (" + location(name) + ")";
+        float[] values = floats(name);
+        try (NDManager scratch = manager.newSubManager();
+                NativeTensors.Assembler out =
+                        new NativeTensors.Assembler(manager, what, shape, dataType, i -> values[(int) i])) {
+            out.add(scratch.create(values));
+            return out.finish();
+        }
+    }
 
     /**
      * The stored element type of tensor {@code name}, as a safetensors dtype name ({@code "F32"}, {@code "BF16"},
@@ -121,6 +149,11 @@ public interface TensorSource {
             @Override
             public String dtype(String name) {
                 return base.dtype(baseName(name));
+            }
+
+            @Override
+            public NDArray toNDArray(String name, NDManager manager, DataType dataType) {
+                return base.toNDArray(baseName(name), manager, dataType);
             }
 
             @Override

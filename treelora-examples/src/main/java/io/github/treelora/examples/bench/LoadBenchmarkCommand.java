@@ -1,12 +1,16 @@
 package io.github.treelora.examples.bench;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import io.github.treelora.djl.models.HfCheckpoint;
 import io.github.treelora.djl.models.SafetensorsTensorSource;
 import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.WeightStorage;
 import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import io.github.treelora.io.SafetensorsDType;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.SafetensorsWriter;
 import java.io.IOException;
@@ -33,17 +37,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bench-load [--gb 1.0] [--runs 3] [--dir DIR]}: writes an F32 LLaMA-shaped Hugging Face checkpoint of about
- * {@code --gb} GB, then measures, {@code --runs} times each, and prints the medians in GB/s (file bytes / time):
+ * {@code bench-load [--gb 1.0] [--runs 3] [--dtype F32|F16|BF16] [--shards 1] [--dir DIR]}: writes a LLaMA-shaped
+ * Hugging Face checkpoint of about {@code --gb} GB in {@code --dtype} (one {@code model.safetensors}, or
+ * {@code --shards} files and a {@code model.safetensors.index.json}), then measures, {@code --runs} times each, and
+ * prints the medians in GB/s (checkpoint bytes / time):
  * <ol>
- *   <li>{@code Files.copy} of the checkpoint file (baseline; reads and writes);</li>
- *   <li>reading the file with a {@code FileChannel} into a direct buffer (baseline; reads only);</li>
- *   <li>{@code SafetensorsFile.readFloats} of every tensor (what the loader reads);</li>
- *   <li>the whole {@code LlamaForCausalLM.fromPretrained}, and its parts: creating the DJL parameters (zeros),
- *       {@code StateDict.load} (validation, reading, copying into the parameters), and the copy alone
- *       ({@code NDArray.set(float[])} from arrays already read).</li>
+ *   <li>{@code Files.copy} of the checkpoint files (baseline; reads and writes);</li>
+ *   <li>reading the files with a {@code FileChannel} into a direct buffer (baseline; reads only);</li>
+ *   <li>{@code SafetensorsFile.readFloats} of every tensor (decoding into Java arrays, not used by the loader);</li>
+ *   <li>the whole {@code LlamaForCausalLM.fromPretrained} with float32 and with float16 weight storage;</li>
+ *   <li>{@code StateDict.load} into an existing model (all-or-nothing: every tensor read before any is given to
+ *       the model);</li>
+ *   <li>the NaN/Inf check alone: the one reduction per tensor ({@code sum}) that loading runs on every tensor.</li>
  * </ol>
- * The file was just written, so it is normally in the OS page cache: these are warm-cache numbers.
+ * The files were just written, so they are normally in the OS page cache: these are warm-cache numbers.
  */
 @Command(name = "bench-load", mixinStandardHelpOptions = true,
         description = "Measure checkpoint loading speed (GB/s) against a file-copy baseline.")
@@ -65,6 +72,14 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
             description = "Repetitions of each measurement; medians are reported (default: ${DEFAULT-VALUE}).")
     private int runs;
 
+    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "TYPE",
+            description = "Element type of the checkpoint: F32, F16 or BF16 (default: ${DEFAULT-VALUE}).")
+    private SafetensorsDType dtype;
+
+    @Option(names = "--shards", defaultValue = "1", paramLabel = "N",
+            description = "Number of shard files; more than 1 writes an index (default: ${DEFAULT-VALUE}).")
+    private int shards;
+
     @Option(names = "--dir", paramLabel = "DIR",
             description = "Directory for the checkpoint (default: a new temporary directory, deleted afterwards).")
     private Path dir;
@@ -72,20 +87,29 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!(gigabytes > 0) || runs < 1) {
-            spec.commandLine().getErr().println("bench-load: need --gb > 0 and --runs >= 1");
+        if (!(gigabytes > 0) || runs < 1 || shards < 1
+                || !List.of(SafetensorsDType.F32, SafetensorsDType.F16, SafetensorsDType.BF16).contains(dtype)) {
+            spec.commandLine().getErr().println(
+                    "bench-load: need --gb > 0, --runs >= 1, --shards >= 1 and --dtype F32, F16 or BF16");
             return 2;
         }
         boolean temporary = dir == null;
         Path root = temporary ? Files.createTempDirectory("bench-load") : Files.createDirectories(dir);
         try {
-            LlamaConfig config = configFor(gigabytes);
+            LlamaConfig config = configFor(gigabytes, dtype.byteSize());
             long t0 = System.nanoTime();
-            Path ckpt = writeCheckpoint(root.resolve("checkpoint"), config);
-            Path file = ckpt.resolve(SafetensorsTensorSource.SINGLE_FILE);
-            long bytes = Files.size(file);
-            out.printf(Locale.ROOT, "checkpoint: %s, %d layers, hidden %d, %.3f GB (%d bytes), written in %.1f s%n",
-                    file, config.numHiddenLayers(), HIDDEN, bytes / 1e9, bytes, (System.nanoTime() - t0) / 1e9);
+            Path ckpt = writeCheckpoint(root.resolve("checkpoint"), config, dtype, shards);
+            List<Path> files;
+            try (SafetensorsTensorSource source = SafetensorsTensorSource.open(ckpt)) {
+                files = source.files();
+            }
+            long bytes = 0;
+            for (Path f : files) {
+                bytes += Files.size(f);
+            }
+            out.printf(Locale.ROOT, "checkpoint: %s, %s in %d file(s), %d layers, hidden %d, %.3f GB (%d bytes),"
+                    + " written in %.1f s%n", ckpt, dtype, files.size(), config.numHiddenLayers(), HIDDEN,
+                    bytes / 1e9, bytes, (System.nanoTime() - t0) / 1e9);
             out.printf(Locale.ROOT, "machine: %d cores, max heap %.1f GB, %s %s, %s%n",
                     Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() / 1e9,
                     System.getProperty("java.vm.name"), System.getProperty("java.version"),
@@ -96,48 +120,61 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
             Path copy = root.resolve("copy.safetensors");
             for (int r = 0; r < runs; r++) {
                 time(seconds, "Files.copy (baseline)", () -> {
-                    Files.copy(file, copy);
+                    for (Path f : files) {
+                        Files.copy(f, copy);
+                        Files.delete(copy);
+                    }
                     return null;
                 });
-                Files.delete(copy);
-                time(seconds, "FileChannel -> direct buffer (baseline)", () -> channelRead(file));
-                time(seconds, "SafetensorsFile.readFloats, all tensors", () -> readAll(file));
-                try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-                    time(seconds, "fromPretrained (whole load into DJL)",
-                            () -> LlamaForCausalLM.fromPretrained(ckpt, manager));
+                time(seconds, "FileChannel -> direct buffer (baseline)", () -> {
+                    for (Path f : files) {
+                        channelRead(f);
+                    }
+                    return null;
+                });
+                time(seconds, "SafetensorsFile.readFloats, all tensors", () -> {
+                    for (Path f : files) {
+                        readAll(f);
+                    }
+                    return null;
+                });
+                for (WeightStorage storage : WeightStorage.values()) {
+                    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+                        time(seconds, "fromPretrained, " + storage.name().toLowerCase(Locale.ROOT) + " storage",
+                                () -> LlamaForCausalLM.fromPretrained(ckpt, manager, storage));
+                    }
                 }
                 try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-                    LlamaForCausalLM model = new LlamaForCausalLM(config);
-                    HfCheckpoint.skipRandomInitialization(model); // as fromPretrained does
-                    time(seconds, "  part: initialize parameters (zeros)", () -> {
-                        model.initializeParameters(manager);
-                        return null;
-                    });
-                    time(seconds, "  part: StateDict.load (check, read, copy)", () -> {
+                    LlamaForCausalLM model = LlamaForCausalLM.fromPretrained(ckpt, manager);
+                    time(seconds, "StateDict.load into a loaded model (staged)", () -> {
                         try (SafetensorsTensorSource source = SafetensorsTensorSource.open(ckpt)) {
                             model.loadWeights(source);
                         }
                         return null;
                     });
-                    Map<Parameter, float[]> values = new LinkedHashMap<>();
-                    try (SafetensorsFile sf = SafetensorsFile.open(file)) {
-                        for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
-                            values.put(e.getValue(), sf.readFloats(e.getKey()));
+                    time(seconds, "  part: NaN/Inf check (one sum per tensor)", () -> {
+                        double total = 0;
+                        for (Parameter p : StateDict.parameters(model).values()) {
+                            try (NDArray sum = p.getArray().sum()) {
+                                total += sum.toType(DataType.FLOAT64, false).getDouble();
+                            }
                         }
-                    }
-                    time(seconds, "  part: NDArray.set(float[]) only", () -> {
-                        values.forEach((p, v) -> p.getArray().set(v));
-                        return null;
+                        return total;
                     });
                 }
             }
-            out.printf(Locale.ROOT, "%-46s %10s %8s   (runs: seconds)%n", "measurement (median of " + runs + ")",
-                    "seconds", "GB/s");
+            out.printf(Locale.ROOT, "%-46s %10s %8s %8s   (runs: seconds)%n", "measurement (median of " + runs + ")",
+                    "seconds", "GB/s", "CPU s");
             for (Map.Entry<String, List<Double>> e : seconds.entrySet()) {
+                if (e.getKey().startsWith(CPU)) {
+                    continue;
+                }
                 double median = median(e.getValue());
-                out.printf(Locale.ROOT, "%-46s %10.3f %8.2f   %s%n", e.getKey(), median, bytes / 1e9 / median,
+                out.printf(Locale.ROOT, "%-46s %10.3f %8.2f %8.3f   %s%n", e.getKey(), median, bytes / 1e9 / median,
+                        median(seconds.get(CPU + e.getKey())),
                         e.getValue().stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList());
             }
+            out.println("seconds: wall-clock; CPU s: process CPU time (all threads), less sensitive to other load");
             return 0;
         } finally {
             if (temporary) {
@@ -146,16 +183,21 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
         }
     }
 
-    /** A plain LLaMA with HIDDEN width whose layer count brings the F32 checkpoint closest to {@code gb}. */
-    static LlamaConfig configFor(double gb) {
+    /** A plain LLaMA with HIDDEN width whose layer count brings the checkpoint closest to {@code gb}. */
+    static LlamaConfig configFor(double gb, int bytesPerValue) {
         long fixed = 2L * VOCAB * HIDDEN + HIDDEN; // embedding, untied head, final norm
         long perLayer = 4L * HIDDEN * HIDDEN + 3L * HIDDEN * INTERMEDIATE + 2L * HIDDEN;
-        int layers = (int) Math.max(1, Math.round((gb * 1e9 / 4 - fixed) / perLayer));
+        int layers = (int) Math.max(1, Math.round((gb * 1e9 / bytesPerValue - fixed) / perLayer));
         return LlamaConfig.llama(VOCAB, HIDDEN, INTERMEDIATE, layers, HEADS, HEADS, 2048);
     }
 
-    /** Writes config.json and model.safetensors with pseudo-random weights in the model's own names and shapes. */
-    private static Path writeCheckpoint(Path dir, LlamaConfig config) throws IOException {
+    /**
+     * Writes config.json and the weights (pseudo-random, in the model's own names and shapes, stored as
+     * {@code dtype}): one model.safetensors, or {@code shards} files filled in order to about equal sizes and an
+     * index, named as transformers names them.
+     */
+    private static Path writeCheckpoint(Path dir, LlamaConfig config, SafetensorsDType dtype, int shards)
+            throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), String.format(Locale.ROOT,
                 "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": %d, "
@@ -164,23 +206,56 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
                         + "\"rms_norm_eps\": 1e-6, \"tie_word_embeddings\": false, \"torch_dtype\": \"float32\"}",
                 config.vocabSize(), config.hiddenSize(), config.intermediateSize(), config.numHiddenLayers(),
                 config.numAttentionHeads(), config.numKeyValueHeads(), config.maxPositionEmbeddings()));
-        SafetensorsWriter writer = new SafetensorsWriter().putMetadata("format", "pt");
         SplittableRandom random = new SplittableRandom(42);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            // Shapes come from the model itself, so the file matches it by construction.
+            // Shapes come from the model itself, so the files match it by construction.
             LlamaForCausalLM shapeOnly = new LlamaForCausalLM(config);
+            HfCheckpoint.prepareForLoading(shapeOnly, WeightStorage.FLOAT32); // shapes only: no values needed
             shapeOnly.initializeParameters(manager);
             for (Map.Entry<String, Parameter> e : StateDict.parameters(shapeOnly).entrySet()) {
-                long[] shape = e.getValue().getArray().getShape().getShape();
-                float[] v = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (random.nextDouble() - 0.5) * 0.04f;
-                }
-                writer.putFloats(e.getKey(), shape, v);
+                shapes.put(e.getKey(), e.getValue().getArray().getShape().getShape());
             }
         }
-        writer.write(dir.resolve(SafetensorsTensorSource.SINGLE_FILE));
+        long total = 0;
+        for (long[] shape : shapes.values()) {
+            total += Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        }
+        long perShard = (total + shards - 1) / shards;
+        StringBuilder index = new StringBuilder("{\"metadata\": {\"total_size\": "
+                + total * dtype.byteSize() + "}, \"weight_map\": {");
+        SafetensorsWriter writer = new SafetensorsWriter().putMetadata("format", "pt");
+        int shard = 0;
+        long inShard = 0;
+        boolean first = true;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            float[] v = new float[Math.toIntExact(Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact))];
+            if (inShard > 0 && inShard + v.length > perShard && shard < shards - 1) {
+                writer.write(dir.resolve(shardName(shard, shards)));
+                writer = new SafetensorsWriter().putMetadata("format", "pt");
+                shard++;
+                inShard = 0;
+            }
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) (random.nextDouble() - 0.5) * 0.04f;
+            }
+            writer.putFloats(e.getKey(), dtype, e.getValue(), v);
+            inShard += v.length;
+            index.append(first ? "" : ", ").append('"').append(e.getKey()).append("\": \"")
+                    .append(shardName(shard, shards)).append('"');
+            first = false;
+        }
+        if (shards == 1) {
+            writer.write(dir.resolve(SafetensorsTensorSource.SINGLE_FILE));
+        } else {
+            writer.write(dir.resolve(shardName(shard, shards)));
+            Files.writeString(dir.resolve(SafetensorsTensorSource.INDEX_FILE), index.append("}}").toString());
+        }
         return dir;
+    }
+
+    private static String shardName(int shard, int shards) {
+        return String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", shard + 1, shards);
     }
 
     private static Object channelRead(Path file) throws IOException {
@@ -212,12 +287,20 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
         Object run() throws IOException;
     }
 
+    /** Process CPU time (all threads, the engine's included), robust to other load on a shared machine. */
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     private static void time(Map<String, List<Double>> seconds, String name, Step step) throws IOException {
         System.gc(); // start each step without garbage from the previous one
+        long cpu = OS.getProcessCpuTime();
         long t = System.nanoTime();
         step.run();
         seconds.computeIfAbsent(name, k -> new ArrayList<>()).add((System.nanoTime() - t) / 1e9);
+        seconds.computeIfAbsent(CPU + name, k -> new ArrayList<>()).add((OS.getProcessCpuTime() - cpu) / 1e9);
     }
+
+    private static final String CPU = "cpu:";
 
     static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);

@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.WideningLinear;
 
 /**
  * Multi-head self-attention with rotary embeddings and grouped-query attention, sub-modules
@@ -35,13 +36,10 @@ public final class LlamaAttention extends ModuleBlock {
         this.config = config;
         this.rope = rope;
         int d = config.headDim();
-        addModule("q_proj", Linear.builder().setUnits((long) config.numAttentionHeads() * d)
-                .optBias(config.qkvBias()).build());
-        addModule("k_proj", Linear.builder().setUnits((long) config.numKeyValueHeads() * d)
-                .optBias(config.qkvBias()).build());
-        addModule("v_proj", Linear.builder().setUnits((long) config.numKeyValueHeads() * d)
-                .optBias(config.qkvBias()).build());
-        addModule("o_proj", Linear.builder().setUnits(config.hiddenSize()).optBias(config.oProjBias()).build());
+        addModule("q_proj", WideningLinear.of((long) config.numAttentionHeads() * d, config.qkvBias()));
+        addModule("k_proj", WideningLinear.of((long) config.numKeyValueHeads() * d, config.qkvBias()));
+        addModule("v_proj", WideningLinear.of((long) config.numKeyValueHeads() * d, config.qkvBias()));
+        addModule("o_proj", WideningLinear.of(config.hiddenSize(), config.oProjBias()));
     }
 
     /**

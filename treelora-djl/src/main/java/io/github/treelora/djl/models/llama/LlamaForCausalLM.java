@@ -16,6 +16,8 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.InMemoryTensorSource;
 import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.WideningLinear;
+import io.github.treelora.djl.models.WeightStorage;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.djl.models.TensorSource;
 import java.util.ArrayList;
@@ -47,7 +49,7 @@ public final class LlamaForCausalLM extends ModuleBlock {
         LlamaModel model = addModule("model", new LlamaModel(config));
         addModule("lm_head", config.tieWordEmbeddings()
                 ? new TiedLmHead(model)
-                : Linear.builder().setUnits(config.vocabSize()).optBias(false).build());
+                : WideningLinear.of(config.vocabSize(), false));
         // Hugging Face's _init_weights: normal(0, initializer_range = 0.02) for linear and embedding weights.
         setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
     }
@@ -64,8 +66,36 @@ public final class LlamaForCausalLM extends ModuleBlock {
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
     public static LlamaForCausalLM fromPretrained(Path dir, NDManager manager) {
+        return fromPretrained(dir, manager, WeightStorage.FLOAT32);
+    }
+
+    /**
+     * Loads a checkpoint as {@link #fromPretrained(Path, NDManager)} does, keeping the weight matrices and the
+     * embedding table in {@code storage}'s element type. Tensors are copied straight from the memory-mapped files
+     * into native memory, one at a time (no copy on the Java heap); BF16 is converted on the way, never held as a
+     * BF16 array; every value is checked to be finite. With {@link WeightStorage#FLOAT16}, those parameters are
+     * frozen (they are base weights for adapters: full fine-tuning needs float32) and a value beyond float16's
+     * range is an error naming the tensor; norms and biases stay float32, and computation stays float32.
+     *
+     * @param dir the checkpoint directory
+     * @param manager parent of the manager that will own the parameters
+     * @param storage element type of the weight matrices, for example
+     *     {@code WeightStorage.defaultFor(manager.getDevice())}
+     * @return the loaded model; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static LlamaForCausalLM fromPretrained(Path dir, NDManager manager, WeightStorage storage) {
         LlamaForCausalLM model = new LlamaForCausalLM(LlamaConfig.fromFile(HfCheckpoint.configFile(dir)));
-        return HfCheckpoint.loadInto(dir, manager, model, model::initializeParameters, LlamaForCausalLM::loadWeights);
+        return HfCheckpoint.loadInto(dir, manager, model, storage, model::initializeParameters, (m, source) -> {
+            m.parameterManager();
+            StateDict.loadStreaming(m, source, m.loadOptions());
+            for (Parameter p : m.namedParameters().values()) {
+                if (p.getArray().getDataType() != DataType.FLOAT32) {
+                    p.freeze(true);
+                }
+            }
+        });
     }
 
     /**
@@ -117,6 +147,38 @@ public final class LlamaForCausalLM extends ModuleBlock {
             ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
         NDArray h = model().forward(ps, inputIds, attentionMask, cache, training);
         return call("lm_head", ps, h, training);
+    }
+
+    /**
+     * The causal-LM training loss ({@link CausalLmLoss#compute} on {@link #logits}) without the full
+     * {@code [B, T, vocab]} logits: with a frozen plain head (an untied {@code lm_head} without adapters, or the
+     * tied embedding) through {@link CausalLmLoss#fromHidden} (chunked, no logits kept for backward); with any
+     * other head (trainable, or adapted with LoRA) through {@link CausalLmLoss#fromTargetHidden} (logits only at
+     * the counted positions). Same value and gradients as the full path to float32 rounding.
+     *
+     * @param ps parameter store
+     * @param inputIds token ids {@code [B, T]}; results belong to its manager
+     * @param attentionMask {@code [B, T]} with 1 for tokens and 0 for padding, or {@code null}
+     * @param labels {@code [B, T]}: the token each position is (Hugging Face convention, shifted inside), or
+     *     {@link CausalLmLoss#IGNORE_INDEX}
+     * @param training whether this is a training pass
+     * @return the scalar mean loss over counted tokens
+     * @throws IllegalArgumentException on shape mismatches, labels out of range or no counted token
+     */
+    public NDArray causalLmLoss(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray labels,
+            boolean training) {
+        NDArray h = model().forward(ps, inputIds, attentionMask, null, training);
+        Block head = module("lm_head");
+        Parameter weight = null;
+        if (head instanceof TiedLmHead) {
+            weight = model().embedTokens().weight();
+        } else if (head.getClass() == WideningLinear.class || head.getClass() == Linear.class) {
+            weight = head.getDirectParameters().contains("bias") ? null : head.getDirectParameters().get("weight");
+        }
+        if (weight != null && !weight.requiresGradient()) {
+            return CausalLmLoss.fromHidden(h, labels, ps.getValue(weight, h.getDevice(), training));
+        }
+        return CausalLmLoss.fromTargetHidden(h, labels, config.vocabSize(), x -> call("lm_head", ps, x, training));
     }
 
     /**

@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.ModuleBlock;
+import io.github.treelora.djl.models.WideningLinear;
 
 /**
  * Gated feed-forward block {@code down_proj(act(gate_proj(x)) * up_proj(x))}, with SiLU (SwiGLU: LLaMA, Qwen2,
@@ -32,9 +33,9 @@ public final class LlamaMlp extends ModuleBlock {
         intermediateSize = config.intermediateSize();
         gelu = config.hiddenAct().equals("gelu_pytorch_tanh");
         boolean bias = config.mlpBias();
-        addModule("gate_proj", Linear.builder().setUnits(intermediateSize).optBias(bias).build());
-        addModule("up_proj", Linear.builder().setUnits(intermediateSize).optBias(bias).build());
-        addModule("down_proj", Linear.builder().setUnits(hiddenSize).optBias(bias).build());
+        addModule("gate_proj", WideningLinear.of(intermediateSize, bias));
+        addModule("up_proj", WideningLinear.of(intermediateSize, bias));
+        addModule("down_proj", WideningLinear.of(hiddenSize, bias));
     }
 
     @Override

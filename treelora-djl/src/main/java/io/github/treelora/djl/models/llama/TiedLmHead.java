@@ -7,6 +7,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.WideningLinear;
 
 /**
  * Output head tied to the token embedding ({@code tie_word_embeddings}): {@code logits = h E^T} with
@@ -32,8 +33,13 @@ public final class TiedLmHead extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray h = inputs.singletonOrThrow();
         NDArray table = ps.getValue(model.embedTokens().weight(), h.getDevice(), training);
+        NDArray wide = WideningLinear.inTypeOf(table, h);
         // linear(h, E) is called on h, so the result belongs to the step's manager, not the parameter's.
-        return Linear.linear(h, table);
+        NDList out = Linear.linear(h, wide);
+        if (wide != table) {
+            wide.close();
+        }
+        return out;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.treelora.djl.models.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -57,6 +58,12 @@ public final class TokenEmbedding extends AbstractBlock {
         NDArray out = table.get(ids);
         // Indexing a parameter puts the result in the parameter's manager: move it to the step's manager.
         out.attach(ids.getManager());
+        if (out.getDataType() != DataType.FLOAT32) {
+            // Half-precision storage (WeightStorage.FLOAT16): the looked-up rows are widened, not the table.
+            NDArray narrow = out;
+            out = narrow.toType(DataType.FLOAT32, false);
+            narrow.close();
+        }
         return new NDList(out);
     }
 
