@@ -10,7 +10,7 @@
 #   32px-p4   image 32,  patch 4  -> 64 patches + cls = 65 tokens (a CIFAR-sized ViT), batch 16
 #   32px-p16  image 32,  patch 16 ->  4 patches + cls =  5 tokens (per-op overhead dominates), batch 16
 #   224px-p16 image 224, patch 16 -> 196 patches + cls = 197 tokens (ViT-S/16 resolution), batch 8 (batch 16
-#             took too long on the shared 2-core machine; djl-facts.md has a batch-16 measurement)
+#             took too long on the shared 2-core machine)
 # Warm-up: at least 25 steps on the DJL side (the JIT compiler competes with OpenMP on 2 cores).
 # Each repeat runs DJL then Python for one configuration before the next, so that load from other processes
 # on the machine hits both alike; the table reports the median over repeats of each run's median step.

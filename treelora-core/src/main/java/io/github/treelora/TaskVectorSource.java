@@ -1,6 +1,6 @@
 package io.github.treelora;
 
-/** What a task vector averages (spec 2.1). */
+/** What a task vector averages (docs/algorithm.md, "Task memory"). */
 public enum TaskVectorSource {
     /** dLoss/dA per step, averaged over all steps of the task (PAPER). */
     GRADIENTS,

@@ -4,7 +4,8 @@ import io.github.treelora.tree.TaskTree;
 import io.github.treelora.tree.TreeNode;
 
 /**
- * The paper's deterministic lower-confidence-bound selector with hierarchical descent (spec 2.3, PAPER).
+ * The paper's deterministic lower-confidence-bound selector with hierarchical descent (PAPER; docs/algorithm.md,
+ * "Task selection").
  *
  * <p>Observations are distances, so smaller is better and the bandit minimises. For arm k at layer l after
  * t steps of the task: {@code LCB = mu_kl - c * sqrt(ln t / n_kl)}; an arm never pulled scores

@@ -4,7 +4,8 @@ import io.github.treelora.tree.TaskTree;
 import io.github.treelora.tree.TreeNode;
 
 /**
- * The stochastic selector of the authors' published code (spec 2.3, REFERENCE), reproduced formula by
+ * The stochastic selector of the authors' published code (REFERENCE; docs/algorithm.md, "Task selection"), reproduced
+ * formula by
  * formula, including its oddities (adding the minimum score, softmax favouring larger distances).
  *
  * <p>At 0-based step t of an epoch of T steps, for arm k and layer l with n pulls:

@@ -1,6 +1,6 @@
 package io.github.treelora.bandit;
 
-/** Which task-selection policy picks a previous task per layer (spec 2.3). */
+/** Which task-selection policy picks a previous task per layer (docs/algorithm.md, "Task selection"). */
 public enum SelectorPolicy {
     /** The paper: deterministic lower-confidence-bound descent of the task tree ({@link LcbTreeSelector}). */
     PAPER,

@@ -4,7 +4,8 @@ import io.github.treelora.tree.TaskTree;
 
 /**
  * Picks, at every training step and for every adapted layer, one previous task (a memory entry, "arm")
- * whose stored vector the update rule ties that layer to (spec 2.3). The observation for a pulled arm is
+ * whose stored vector the update rule ties that layer to (docs/algorithm.md, "Task selection"). The observation for a
+ * pulled arm is
  * the L1 distance between the current task's running vector and the arm's stored vector.
  *
  * <p>Call order: {@link #startTask}, then per epoch {@link #startEpoch}, then per step {@link #select}

@@ -1,7 +1,8 @@
 package io.github.treelora.metrics;
 
 /**
- * Continual-learning metrics from an {@link AccuracyMatrix} after the first {@code n} tasks (spec 1).
+ * Continual-learning metrics from an {@link AccuracyMatrix} after the first {@code n} tasks (docs/algorithm.md,
+ * "Metrics").
  * All values are in the matrix's unit (fraction or percent).
  *
  * @param tasks n, the number of tasks evaluated

@@ -1,7 +1,8 @@
 package io.github.treelora.tree;
 
 /**
- * How a tree node splits its tasks at level d, using layer d's vectors only (spec 2.2). With either rule,
+ * How a tree node splits its tasks at level d, using layer d's vectors only (docs/algorithm.md, "The tree"). With
+ * either rule,
  * if one side would be empty the ordered task list is cut in halves instead (first floor(n/2) left).
  */
 public enum SplitRule {

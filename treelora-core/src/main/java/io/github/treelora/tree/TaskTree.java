@@ -11,7 +11,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The K-D tree over stored tasks (spec 2.2). Level d of the tree splits using layer d's vectors, so shallow
+ * The K-D tree over stored tasks (docs/algorithm.md, "The tree"). Level d of the tree splits using layer d's vectors,
+ * so shallow
  * levels group tasks by input-side layers and deep levels by output-side layers. Immutable; rebuilt
  * after every finished task.
  */

@@ -1,7 +1,7 @@
 package io.github.treelora.update;
 
 /**
- * The regularisation strength at a step (spec 2.4).
+ * The regularisation strength at a step (docs/algorithm.md, "Update rules").
  *
  * @param lambda the base strength (final value of a ramp)
  * @param rampPerEpoch whether the strength ramps linearly from 0 to lambda within each epoch

@@ -4,7 +4,8 @@ import io.github.treelora.vector.VectorOps;
 import java.util.List;
 
 /**
- * The sparse-gradient update rule (spec 2.4): after the loss gradient of every adapted layer's LoRA A matrix
+ * The sparse-gradient update rule (docs/algorithm.md, "Update rules"): after the loss gradient of every adapted
+ * layer's LoRA A matrix
  * is computed, add a term tying layer l to the stored vector of the task the selector chose for it. Only A
  * gets a term (B gets none). Pure arithmetic over {@link VectorOps}: a binding applies it to device
  * gradients in place, before the optimizer step.

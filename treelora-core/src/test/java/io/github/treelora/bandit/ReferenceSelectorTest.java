@@ -13,7 +13,8 @@ import io.github.treelora.vector.FloatVectorOps;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** The REFERENCE policy against its formula on a hand-built case with a fixed seed (spec 2.3). */
+/** The REFERENCE policy against its formula on a hand-built case with a fixed seed (docs/algorithm.md, "Task
+ * selection"). */
 class ReferenceSelectorTest {
 
     /**

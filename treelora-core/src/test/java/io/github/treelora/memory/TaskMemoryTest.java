@@ -8,7 +8,7 @@ import io.github.treelora.vector.FloatVectorOps;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Task memory, running means and the storage budget (spec 2.1). */
+/** Task memory, running means and the storage budget (docs/algorithm.md, "Task memory"). */
 class TaskMemoryTest {
 
     private static final FloatVectorOps OPS = FloatVectorOps.INSTANCE;

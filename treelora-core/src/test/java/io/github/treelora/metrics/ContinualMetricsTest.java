@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** Metrics on hand-computed matrices (spec 1). */
+/** Metrics on hand-computed matrices (docs/algorithm.md, "Metrics"). */
 class ContinualMetricsTest {
 
     private static final double[][] R = {

@@ -11,7 +11,7 @@ import io.github.treelora.vector.FloatVectorOps;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Hand-computed split cases for both rules (spec 2.2). */
+/** Hand-computed split cases for both rules (docs/algorithm.md, "The tree"). */
 class TaskTreeTest {
 
     private static final FloatVectorOps OPS = FloatVectorOps.INSTANCE;

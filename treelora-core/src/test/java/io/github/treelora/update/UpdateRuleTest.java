@@ -8,7 +8,7 @@ import io.github.treelora.vector.FloatVectorOps;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The update rules on hand-computed cases (spec 2.4). */
+/** The update rules on hand-computed cases (docs/algorithm.md, "Update rules"). */
 class UpdateRuleTest {
 
     private static final FloatVectorOps OPS = FloatVectorOps.INSTANCE;

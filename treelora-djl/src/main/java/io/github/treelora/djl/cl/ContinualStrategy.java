@@ -70,7 +70,8 @@ public interface ContinualStrategy extends AutoCloseable {
 
     /**
      * A term added to the step's loss inside gradient recording (regularisers such as O-LoRA's). Arrays must be
-     * created in (or attached to) {@code step}; use arrays, not Java numbers, for constants (see djl-facts).
+     * created in (or attached to) {@code step}; use arrays, not Java numbers, for constants (a Java number operand
+     * can be freed before backward reads it).
      *
      * @param step the step's manager
      * @return a scalar array, or {@code null} for none

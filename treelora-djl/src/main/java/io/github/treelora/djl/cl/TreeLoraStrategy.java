@@ -21,7 +21,7 @@ import java.util.Objects;
 /**
  * TreeLoRA through {@link TreeLoraHook}: after every backward pass the hook folds the tracked adapter's A
  * gradients (PAPER) or values (REFERENCE) into the task's vectors, picks a previous task per layer with the
- * bandit over the tree, and adds the update rule's term to the A gradients. Two adapter layouts (spec 2.5):
+ * bandit over the tree, and adds the update rule's term to the A gradients. Two adapter layouts (docs/algorithm.md):
  * <ul>
  *   <li>{@link Adapters#SHARED} (default for {@link Preset#REFERENCE}, as the published code does): one
  *       adapter {@value #SHARED_ADAPTER} trained continuously through all tasks, never reset, merged or

@@ -102,7 +102,7 @@ class TreeLoraHookTest {
     void task2IsTiedToTask0WithTheSpecifiedTermSize() {
         try (NDManager root = NDManager.newBaseManager("PyTorch");
                 Model model = model(root)) {
-            // PAPER (spec 2.5): one adapter per task, trained alone; its A gradients are the task's vectors.
+            // PAPER (docs/algorithm.md): one adapter per task, trained alone; its A gradients are the task's vectors.
             LoraModel lora = new LoraModel(model.getBlock());
             LoraConfig cfg = LoraConfig.builder().rank(8).alpha(16).targetModules("0", "2", "4").build();
             for (int t = 0; t < 3; t++) {

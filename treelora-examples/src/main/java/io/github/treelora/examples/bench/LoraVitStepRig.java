@@ -175,7 +175,7 @@ final class LoraVitStepRig implements AutoCloseable {
      * @return {step ms, afterBackward ms}; the step time includes the callback
      */
     double[] step(AfterBackward afterBackward) {
-        // Per-step sub-manager: every array of the step is freed when it closes (see djl-facts.md).
+        // Per-step sub-manager: every array of the step is freed when it closes (ops on parameters would leak).
         try (NDManager step = trainer.getManager().newSubManager()) {
             int b = spec.batch();
             float[] x = new float[b * spec.channels() * spec.image() * spec.image()];

@@ -57,7 +57,7 @@ public final class RmsNorm extends AbstractBlock {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         int last = x.getShape().dimension() - 1;
         NDArray meanSquare = x.mul(x).mean(new int[] {last}, true);
-        // Scalar as an array of the step's manager: Number operands break gradients (djl-facts.md).
+        // Scalar as an array of the step's manager: a Java Number operand can be freed before backward reads it.
         NDArray normed = x.div(meanSquare.add(m.create(eps)).sqrt());
         return new NDList(normed.mul(unitOffset ? w.add(m.create(1f)) : w));
     }
