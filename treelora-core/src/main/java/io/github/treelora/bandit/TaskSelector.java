@@ -93,6 +93,7 @@ public interface TaskSelector {
         return switch (policy) {
             case PAPER -> new LcbTreeSelector(explorationC);
             case REFERENCE -> new ReferenceSelector(seed);
+            case RANDOM -> new RandomSelector(seed);
         };
     }
 }

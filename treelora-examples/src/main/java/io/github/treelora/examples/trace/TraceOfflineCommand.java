@@ -11,7 +11,6 @@ import io.github.treelora.examples.benchmark.BenchmarkOptions;
 import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.RunRecord;
-import io.github.treelora.examples.benchmark.Strategies;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
@@ -52,6 +51,9 @@ public final class TraceOfflineCommand implements Callable<Integer> {
     /** Class-path folder of the stream's decoder. */
     public static final String DECODER_RESOURCE = "backbones/llama-trace";
 
+    /** The strategies run by default (the ablations treelora-reference-lambda0/-random run when named). */
+    static final List<String> STRATEGIES = List.of("seqlora", "olora", "inflora", "treelora-reference", "treelora");
+
     /** The authors' TreeLoRA lambda for LLMs. */
     static final double LLM_LAMBDA = 0.5;
 
@@ -90,7 +92,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
 
     private static BenchmarkOptions defaults() {
         BenchmarkOptions o = new BenchmarkOptions(16, 8, TaskInference.NONE, DEFAULTS);
-        o.strategies = new ArrayList<>(Strategies.NAMES);
+        o.strategies = new ArrayList<>(STRATEGIES);
         o.treeLoraLambda = LLM_LAMBDA;
         return o;
     }
