@@ -53,8 +53,9 @@ public final class Arithmetic {
     }
 
     /**
-     * One word problem drawn from {@code rnd}: "has a and gets b more" (a + b), "had a and gave away b" (a - b,
-     * a >= b) or "a boxes with b each" (a * b, factors up to 12).
+     * One word problem drawn from {@code rnd}, small enough for a small model: "has a and gets b more" (a + b,
+     * a and b in 1..9), "had a and gave away b" (a - b, 1 &lt;= b &lt;= a &lt;= 9) or "a boxes with b each" (a * b,
+     * factors in 2..5).
      *
      * @param rnd the random source
      * @return the problem
@@ -64,13 +65,13 @@ public final class Arithmetic {
         String item = ITEMS[rnd.nextInt(ITEMS.length)];
         int op = rnd.nextInt(3);
         if (op == 2) {
-            int a = 2 + rnd.nextInt(11);
-            int b = 2 + rnd.nextInt(11);
+            int a = 2 + rnd.nextInt(4);
+            int b = 2 + rnd.nextInt(4);
             return new Problem(name + " buys " + a + " boxes with " + b + " " + item + " in each box . how many "
                     + item + " does " + name + " buy ?", a * b);
         }
-        int a = 1 + rnd.nextInt(20);
-        int b = 1 + rnd.nextInt(20);
+        int a = 1 + rnd.nextInt(9);
+        int b = 1 + rnd.nextInt(9);
         if (op == 0) {
             return new Problem(name + " has " + a + " " + item + " and gets " + b + " more . how many " + item
                     + " does " + name + " have now ?", a + b);

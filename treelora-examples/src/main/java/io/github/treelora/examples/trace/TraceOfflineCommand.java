@@ -87,6 +87,11 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                     + "seed (highest OP, ties to fewer epochs), then run the final evaluation.")
     List<Integer> tuneEpochs = new ArrayList<>();
 
+    @Option(names = "--tasks", split = ",", paramLabel = "NAME[,NAME...]",
+            description = "Run only these tasks of the stream, in stream order (default: all of "
+                    + "supersense,code,arithmetic,language,lemma,simplify).")
+    List<String> taskNames = new ArrayList<>(TraceStream.TASKS);
+
     /** Creates the command (picocli fills the options). */
     public TraceOfflineCommand() {}
 
@@ -133,6 +138,16 @@ public final class TraceOfflineCommand implements Callable<Integer> {
             err.println("trace-offline: --tune-epochs values must be positive, got " + tuneEpochs);
             return 2;
         }
+        for (String t : taskNames) {
+            if (!TraceStream.TASKS.contains(t)) {
+                err.println("trace-offline: --tasks names unknown task '" + t + "'; known: " + TraceStream.TASKS);
+                return 2;
+            }
+        }
+        if (taskNames.isEmpty() || taskNames.stream().distinct().count() != taskNames.size()) {
+            err.println("trace-offline: --tasks must name each task at most once, got " + taskNames);
+            return 2;
+        }
         Path dir = decoder != null ? decoder : shippedDecoder();
         DecoderCard card = Decoders.readCard(dir);
         String[] vocabulary = TraceData.vocabulary(dir);
@@ -147,11 +162,12 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 .build();
         Map<Long, List<TraceTask>> streams = new HashMap<>();
         for (long seed : seeds) {
-            streams.put(seed, DataCache.loadOrFetch(cache, out, () -> TraceStream.build(cache, sizes, seed)));
+            List<TraceTask> all = DataCache.loadOrFetch(cache, out, () -> TraceStream.build(cache, sizes, seed));
+            streams.put(seed, all.stream().filter(t -> taskNames.contains(t.name())).toList());
         }
         out.printf(Locale.ROOT, "trace-offline: %s decoder %s (%d parameters); %d tasks, %d train / %d %s examples "
                 + "per task; strategies %s; seeds %s; LoRA rank %d on %s; output %s%n", card.provenance(),
-                dir.toAbsolutePath(), card.parameters(), TraceStream.TASKS.size(), sizes.train(), sizes.test(),
+                dir.toAbsolutePath(), card.parameters(), taskNames.size(), sizes.train(), sizes.test(),
                 options.validation ? "validation" : "test", names, seeds, rank, targets, outDir.toAbsolutePath());
         out.flush();
         String rule;
@@ -172,7 +188,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                     for (int e : tuneEpochs.stream().sorted().distinct().toList()) {
                         Budget candidate = new Budget(e, budgets.get(n).learningRate());
                         ContinualBenchmark.Outcome o = ContinualBenchmark.run(List.of(first), List.of(n),
-                                Map.of(n, candidate), options.settings(64, TraceStream.TASKS.size(), lora),
+                                Map.of(n, candidate), options.settings(64, taskNames.size(), lora),
                                 seed -> validationTasks, backbones, out);
                         double op = o.runs().get(0).metrics().accuracy();
                         out.printf(Locale.ROOT, "  tuning %s: %d epochs -> validation OP %.2f%%%n", n, e, 100 * op);
@@ -191,7 +207,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
             }
             boolean validation = options.validation;
             ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(seeds, names, budgets,
-                    options.settings(64, TraceStream.TASKS.size(), lora),
+                    options.settings(64, taskNames.size(), lora),
                     seed -> TraceData.tasks(streams.get(seed), tokenizer, vocabulary, validation), backbones, out);
             runs = outcome.runs();
             used = outcome.budgets();
@@ -204,7 +220,8 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 + card.steps() + " pretraining steps, held-out gloss perplexity " + card.heldOutPerplexity()
                 + "), frozen; LoRA rank " + rank + " (alpha " + 2 * rank + ") on " + targets + " of every layer. "
                 + "No pretrained decoder weights exist offline.");
-        header.add("Protocol: " + TraceStream.TASKS.size() + " tasks in the order " + TraceStream.TASKS + ", "
+        header.add("Protocol: " + taskNames.size() + " tasks in the order " + streams.get(seeds.get(0)).stream()
+                .map(TraceTask::name).toList() + ", "
                 + sizes.train() + " training examples per task, evaluated on " + sizes.test() + " "
                 + (options.validation ? "validation" : "test") + " examples per task after every task; prompt "
                 + "`<s> text <sep>`, answer generated greedily until `</s>`; no task id, no class mask; each task "
