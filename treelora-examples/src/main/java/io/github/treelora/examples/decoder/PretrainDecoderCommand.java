@@ -231,7 +231,9 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                         + "and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out)"
                         + (trace ? ", " + TraceCorpus.description() : "") + ", each text as <s> text </s>, shuffled and packed into sequences; plain text only, no supersense labels",
                 "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most frequent "
-                        + "plus the WordNet lexicographer-file words, 5 specials <pad> <unk> <s> </s> <sep>); "
+                        + "plus the WordNet lexicographer-file words" + (trace ? ", the language names and the numbers "
+                        + "0.." + io.github.treelora.examples.trace.Arithmetic.MAX_ANSWER : "")
+                        + ", 5 specials <pad> <unk> <s> </s> <sep>); "
                         + "Hugging Face tokenizer.json, WordLevel model",
                 stream.length, steps, batch, seq, lr, seed, round4(finalLoss), heldOutDocs.length, round4(perplexity),
                 "float16", Math.round(trainSeconds * 10) / 10.0, parameters, command, Instant.now().toString(),

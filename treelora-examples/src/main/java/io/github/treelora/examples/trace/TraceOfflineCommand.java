@@ -96,7 +96,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
     public TraceOfflineCommand() {}
 
     private static BenchmarkOptions defaults() {
-        BenchmarkOptions o = new BenchmarkOptions(16, 8, TaskInference.NONE, DEFAULTS);
+        BenchmarkOptions o = new BenchmarkOptions(8, 8, TaskInference.NONE, DEFAULTS);
         o.strategies = new ArrayList<>(STRATEGIES);
         o.treeLoraLambda = LLM_LAMBDA;
         return o;
