@@ -47,7 +47,7 @@ class TraceOfflineCommandTest {
         assertTrue(md.contains("self-pretrained") && md.contains("BWT % (authors' clipped)")
                 && md.contains("code (edit similarity)") && md.contains("simplify (SARI)"), md);
         JsonNode root = new ObjectMapper().readTree(output.resolve(ContinualReport.JSON_FILE).toFile());
-        List<String> strategies = List.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER", "TreeLoRA-REFERENCE");
+        List<String> strategies = List.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-REFERENCE", "TreeLoRA-PAPER");
         assertEquals(strategies.size(), root.get("runs").size());
         for (int k = 0; k < strategies.size(); k++) {
             JsonNode r = root.get("runs").get(k);
@@ -83,6 +83,12 @@ class TraceOfflineCommandTest {
         StringWriter err2 = new StringWriter();
         assertEquals(2, run(new StringWriter(), err2, "trace-offline", "--tune-epochs", "2,0"));
         assertTrue(err2.toString().contains("--tune-epochs"), err2.toString());
+        StringWriter err4 = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err4, "trace-offline", "--tune-epochs", "2", "--validation"));
+        assertTrue(err4.toString().contains("--validation"), err4.toString());
+        StringWriter err5 = new StringWriter();
+        assertEquals(2, run(new StringWriter(), err5, "trace-offline", "--tasks", "code,poetry"));
+        assertTrue(err5.toString().contains("poetry"), err5.toString());
         StringWriter err3 = new StringWriter();
         assertEquals(2, run(new StringWriter(), err3, "trace-offline", "--strategies", "seqlora,bogus"));
         assertTrue(err3.toString().contains("bogus"), err3.toString());
