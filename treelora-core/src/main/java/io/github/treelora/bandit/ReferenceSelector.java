@@ -1,6 +1,5 @@
 package io.github.treelora.bandit;
 
-import io.github.treelora.tree.TaskTree;
 import io.github.treelora.tree.TreeNode;
 
 /**
@@ -20,14 +19,7 @@ import io.github.treelora.tree.TreeNode;
  * </ol>
  * Pull counts and sums reset at every epoch start.
  */
-public final class ReferenceSelector implements TaskSelector {
-
-    private final SeededRandom random;
-    private TaskTree tree;
-    private int layers;
-    private ArmStatistics arms;
-    private int step;
-    private int stepsPerEpoch;
+public final class ReferenceSelector extends StochasticSelector {
 
     /**
      * A selector drawing from a seeded generator.
@@ -35,17 +27,7 @@ public final class ReferenceSelector implements TaskSelector {
      * @param seed seed
      */
     public ReferenceSelector(long seed) {
-        this.random = new SeededRandom(seed);
-    }
-
-    @Override
-    public void startTask(TaskTree taskTree, int numLayers) {
-        SelectorChecks.numLayers(numLayers);
-        this.tree = taskTree;
-        this.layers = numLayers;
-        this.arms = new ArmStatistics(taskTree.numSlots(), numLayers);
-        this.step = 0;
-        this.stepsPerEpoch = 0;
+        super(seed);
     }
 
     @Override
@@ -105,40 +87,6 @@ public final class ReferenceSelector implements TaskSelector {
     }
 
     @Override
-    public void observe(int[] armsPerLayer, double[] distances) {
-        requireTask();
-        arms.checkObservation(armsPerLayer, distances);
-        for (int l = 0; l < layers; l++) {
-            arms.record(armsPerLayer[l], l, distances[l]);
-        }
-    }
-
-    @Override
-    public SelectorState state() {
-        requireTask();
-        return new SelectorState(arms.pullsMatrix(), arms.sumsMatrix(), step, stepsPerEpoch, random.state());
-    }
-
-    @Override
-    public void restore(SelectorState state) {
-        requireTask();
-        arms.load(state);
-        step = state.step();
-        stepsPerEpoch = state.stepsPerEpoch();
-        random.setState(state.rngState());
-    }
-
-    @Override
-    public long randomState() {
-        return random.state();
-    }
-
-    @Override
-    public void setRandomState(long state) {
-        random.setState(state);
-    }
-
-    @Override
     public SelectorPolicy policy() {
         return SelectorPolicy.REFERENCE;
     }
@@ -195,9 +143,5 @@ public final class ReferenceSelector implements TaskSelector {
             }
         }
         return false;
-    }
-
-    private void requireTask() {
-        SelectorChecks.started(tree);
     }
 }

@@ -5,5 +5,7 @@ public enum SelectorPolicy {
     /** The paper: deterministic lower-confidence-bound descent of the task tree ({@link LcbTreeSelector}). */
     PAPER,
     /** The published code: stochastic softmax sampling over bandit scores ({@link ReferenceSelector}). */
-    REFERENCE
+    REFERENCE,
+    /** Ablation: a uniformly random previous task per layer and step, no tree, no bandit ({@link RandomSelector}). */
+    RANDOM
 }

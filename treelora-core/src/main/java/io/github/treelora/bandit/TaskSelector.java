@@ -94,6 +94,7 @@ public interface TaskSelector {
         return switch (policy) {
             case PAPER -> new LcbTreeSelector(explorationC);
             case REFERENCE -> new ReferenceSelector(seed);
+            case RANDOM -> new RandomSelector(seed);
         };
     }
 }

@@ -11,6 +11,7 @@ import io.github.treelora.examples.splitmnist.SplitFashionMnistCommand;
 import io.github.treelora.examples.splitmnist.SplitMnistCommand;
 import io.github.treelora.examples.splitwordnet.SplitDecoderCommand;
 import io.github.treelora.examples.splitwordnet.SplitWordNetCommand;
+import io.github.treelora.examples.trace.TraceOfflineCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,8 +22,9 @@ import picocli.CommandLine.Command;
         version = "treelora 0.1.0-SNAPSHOT",
         description = "TreeLoRA for the JVM: command-line tools.",
         subcommands = {SplitMnistCommand.class, SplitFashionMnistCommand.class, SplitWordNetCommand.class,
-                SplitDecoderCommand.class, TrainAdapterCommand.class, PretrainBackboneCommand.class,
-                PretrainDecoderCommand.class, InspectCommand.class, NotebookKernel.Run.class,
+                SplitDecoderCommand.class, TraceOfflineCommand.class, TrainAdapterCommand.class,
+                PretrainBackboneCommand.class, PretrainDecoderCommand.class, InspectCommand.class,
+                NotebookKernel.Run.class,
                 HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {

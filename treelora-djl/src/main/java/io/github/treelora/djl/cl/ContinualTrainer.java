@@ -515,18 +515,17 @@ public final class ContinualTrainer {
 
         double evaluate(ParameterStore ps, ContinualTask t, int[] visible) {
             TaskData data = t.test();
-            long correct = 0;
+            double correct = 0;
             try (NDManager evalManager = run.newSubManager()) {
                 NDArray mask = objective.classMask(evalManager, visible);
                 for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
                     int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
                     try (NDManager step = run.newSubManager()) {
-                        LabeledBatch b = data.batch(idx, step);
-                        correct += objective.correct(ps, b, mask);
+                        correct += objective.score(ps, data, idx, step, mask);
                     }
                 }
             }
-            return (double) correct / data.size();
+            return correct / data.size();
         }
 
         Checkpoint.Data checkpointData(int completed, double elapsedSeconds) {

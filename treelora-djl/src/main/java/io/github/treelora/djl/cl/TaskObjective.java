@@ -63,6 +63,21 @@ interface TaskObjective {
     long correct(ParameterStore ps, LabeledBatch batch, NDArray classMask);
 
     /**
+     * Sum of the scores of some samples of a split (inference mode): {@link #correct} on their batch, except for
+     * {@link GenerationTaskData} under the causal-LM objective, whose answers are generated and scored by the task.
+     *
+     * @param ps parameter store
+     * @param data the split
+     * @param indices the samples
+     * @param manager owner of intermediate arrays
+     * @param classMask from {@link #classMask} for the visible classes
+     * @return the summed score (a count of correct samples for exact match and accuracy)
+     */
+    default double score(ParameterStore ps, TaskData data, int[] indices, NDManager manager, NDArray classMask) {
+        return correct(ps, data.batch(indices, manager), classMask);
+    }
+
+    /**
      * An inference pass whose output is discarded (strategies observe layer inputs during it).
      *
      * @param ps parameter store
@@ -239,6 +254,89 @@ interface TaskObjective {
                 }
             }
             return correct;
+        }
+
+        @Override
+        public double score(ParameterStore ps, TaskData data, int[] indices, NDManager manager, NDArray classMask) {
+            if (!(data instanceof GenerationTaskData g)) {
+                return correct(ps, data.batch(indices, manager), classMask);
+            }
+            double sum = 0;
+            long[][] generated = generate(ps, g, indices, manager);
+            for (int r = 0; r < indices.length; r++) {
+                sum += g.score(indices[r], generated[r]);
+            }
+            return sum;
+        }
+
+        /**
+         * Greedy decoding of a batch of prompts without a cache: the rows are left-aligned and right-padded, every
+         * step runs the model over the longest row so far and appends to each unfinished row the argmax after its
+         * own last token (causal attention keeps a row independent of the padding after it).
+         */
+        long[][] generate(ParameterStore ps, GenerationTaskData g, int[] indices, NDManager manager) {
+            int b = indices.length;
+            long[][] prompts = new long[b][];
+            int longestPrompt = 0;
+            for (int r = 0; r < b; r++) {
+                prompts[r] = g.prompt(indices[r]);
+                longestPrompt = Math.max(longestPrompt, prompts[r].length);
+            }
+            int width = longestPrompt + g.maxNewTokens();
+            long[] ids = new long[b * width];
+            long[] mask = new long[b * width];
+            java.util.Arrays.fill(ids, g.padId());
+            int[] length = new int[b];
+            int[] produced = new int[b];
+            boolean[] done = new boolean[b];
+            long[][] out = new long[b][g.maxNewTokens()];
+            for (int r = 0; r < b; r++) {
+                System.arraycopy(prompts[r], 0, ids, r * width, prompts[r].length);
+                java.util.Arrays.fill(mask, r * width, r * width + prompts[r].length, 1L);
+                length[r] = prompts[r].length;
+            }
+            int open = b;
+            for (int step = 0; step < g.maxNewTokens() && open > 0; step++) {
+                int cur = 0;
+                for (int r = 0; r < b; r++) {
+                    cur = Math.max(cur, length[r]);
+                }
+                long[] x = new long[b * cur];
+                long[] xm = new long[b * cur];
+                for (int r = 0; r < b; r++) {
+                    System.arraycopy(ids, r * width, x, r * cur, cur);
+                    System.arraycopy(mask, r * width, xm, r * cur, cur);
+                }
+                long[] next;
+                try (NDManager stepManager = manager.newSubManager()) {
+                    Shape s = new Shape(b, cur);
+                    NDArray logits = logits(ps, new NDList(stepManager.create(x, s), stepManager.create(xm, s)), false);
+                    next = logits.argMax(2).toLongArray();
+                }
+                for (int r = 0; r < b; r++) {
+                    if (done[r]) {
+                        continue;
+                    }
+                    long token = next[r * cur + length[r] - 1];
+                    if (token == g.endId()) {
+                        done[r] = true;
+                        open--;
+                        continue;
+                    }
+                    out[r][produced[r]++] = token;
+                    ids[r * width + length[r]] = token;
+                    mask[r * width + length[r]] = 1;
+                    length[r]++;
+                    if (produced[r] == g.maxNewTokens()) {
+                        done[r] = true;
+                        open--;
+                    }
+                }
+            }
+            for (int r = 0; r < b; r++) {
+                out[r] = java.util.Arrays.copyOf(out[r], produced[r]);
+            }
+            return out;
         }
 
         @Override

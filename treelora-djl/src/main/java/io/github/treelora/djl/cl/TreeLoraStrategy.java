@@ -2,6 +2,7 @@ package io.github.treelora.djl.cl;
 
 import ai.djl.nn.Parameter;
 import io.github.treelora.Preset;
+import io.github.treelora.bandit.SelectorPolicy;
 import io.github.treelora.TreeLoraConfig;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.train.TreeLoraHook;
@@ -86,10 +87,23 @@ public final class TreeLoraStrategy implements ContinualStrategy {
         this.layout = Objects.requireNonNull(layout, "layout");
     }
 
-    /** @return {@code TreeLoRA-PAPER} or {@code TreeLoRA-REFERENCE} (after the config's preset) */
+    /**
+     * The display name.
+     *
+     * @return {@code TreeLoRA-PAPER} or {@code TreeLoRA-REFERENCE} (after the config's preset), with
+     *     {@code -lambda0} when the regulariser is off and {@code -random-selection} with the random selector (the
+     *     paper's ablations)
+     */
     @Override
     public String name() {
-        return "TreeLoRA-" + config.preset();
+        String name = "TreeLoRA-" + config.preset();
+        if (config.lambda().lambda() == 0) {
+            name += "-lambda0";
+        }
+        if (config.selectorPolicy() == SelectorPolicy.RANDOM) {
+            name += "-random-selection";
+        }
+        return name;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.github.treelora.examples.benchmark;
 
 import io.github.treelora.Preset;
 import io.github.treelora.TreeLoraConfig;
+import io.github.treelora.bandit.SelectorPolicy;
 import io.github.treelora.djl.cl.ContinualStrategy;
 import io.github.treelora.djl.cl.InfLora;
 import io.github.treelora.djl.cl.OLora;
@@ -21,8 +22,13 @@ public final class Strategies {
     /** The four strategies the job runs by default, in that order. */
     public static final List<String> DEFAULTS = List.of("seqlora", "olora", "inflora", "treelora");
 
-    /** Every accepted name: the defaults ({@code treelora} is the PAPER preset) and {@code treelora-reference}. */
-    public static final List<String> NAMES = List.of("seqlora", "olora", "inflora", "treelora", "treelora-reference");
+    /**
+     * Every accepted name: the defaults ({@code treelora} is the PAPER preset), {@code treelora-reference}, and the
+     * paper's two ablations of it: {@code treelora-reference-lambda0} (no regulariser) and
+     * {@code treelora-reference-random} (random task selection instead of the bandit).
+     */
+    public static final List<String> NAMES = List.of("seqlora", "olora", "inflora", "treelora", "treelora-reference",
+            "treelora-reference-lambda0", "treelora-reference-random");
 
     /** TreeLoRA's lambda for ViT (paper, section 3 of the spec). */
     public static final double TREELORA_LAMBDA = 0.1;
@@ -62,6 +68,10 @@ public final class Strategies {
             case "inflora" -> new InfLora(lora);
             case "treelora" -> new TreeLoraStrategy(lora, treeLora(Preset.PAPER, seed, treeLoraLambda));
             case "treelora-reference" -> new TreeLoraStrategy(lora, treeLora(Preset.REFERENCE, seed, treeLoraLambda));
+            case "treelora-reference-lambda0" -> new TreeLoraStrategy(lora, treeLora(Preset.REFERENCE, seed, 0.0));
+            case "treelora-reference-random" -> new TreeLoraStrategy(lora, TreeLoraConfig.builder(Preset.REFERENCE)
+                    .lambda(treeLoraLambda).maxDepth(TREELORA_DEPTH).seed(seed).selectorPolicy(SelectorPolicy.RANDOM)
+                    .build());
             default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; known: " + NAMES);
         };
     }

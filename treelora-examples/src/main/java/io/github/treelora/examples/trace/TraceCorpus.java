@@ -1,0 +1,79 @@
+package io.github.treelora.examples.trace;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pretraining text the TRACE-like stream adds to the decoder's WordNet-gloss and English-fortune corpus: German,
+ * Spanish and Italian fortunes, the training part of the Python files (in documents of {@value #CODE_LINES_PER_DOCUMENT}
+ * consecutive non-blank lines; held-out files never enter), and seeded arithmetic equations. Plain text only: no
+ * task prompt, label or answer format.
+ */
+public final class TraceCorpus {
+
+    /** Non-blank code lines per pretraining document. */
+    public static final int CODE_LINES_PER_DOCUMENT = 8;
+
+    /** Arithmetic documents added to the corpus. */
+    public static final int EQUATION_DOCUMENTS = 20_000;
+
+    private TraceCorpus() {}
+
+    /**
+     * The added documents.
+     *
+     * @param cache the data cache
+     * @param seed seed of the equations
+     * @return documents, in source order (the caller shuffles)
+     * @throws IOException if a source is missing or invalid
+     */
+    public static List<String> extraTexts(Path cache, long seed) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String language : TraceSources.LANGUAGE_DIRS.keySet()) {
+            if (!language.equals("english")) {
+                out.addAll(TraceSources.fortunes(cache, language));
+            }
+        }
+        List<TraceSources.CodeFile> files = TraceSources.pythonFiles(cache);
+        for (int f = 0; f < files.size(); f++) {
+            if (TraceSources.heldOutCodeFile(f)) {
+                continue;
+            }
+            List<String> lines = CodeLines.nonBlank(files.get(f).lines());
+            for (int from = 0; from < lines.size(); from += CODE_LINES_PER_DOCUMENT) {
+                out.add(String.join(" ", lines.subList(from, Math.min(lines.size(), from + CODE_LINES_PER_DOCUMENT))));
+            }
+        }
+        out.addAll(Arithmetic.equations(seed, EQUATION_DOCUMENTS, 4));
+        return out;
+    }
+
+    /**
+     * Words the vocabulary must hold for the stream's answers: the language names and the arithmetic vocabulary.
+     *
+     * @return the words
+     */
+    public static List<String> requiredWords() {
+        List<String> w = new ArrayList<>(TraceSources.LANGUAGE_DIRS.keySet());
+        w.addAll(Arithmetic.vocabulary());
+        return w;
+    }
+
+    /** One-line description for the decoder card. */
+    static final String DESCRIPTION = "plus Debian fortunes-de 0.35-1, fortunes-es 1.36, fortunes-it 1.99-4.1 "
+            + "(pictures and translations left out), the .py files of Debian python3-docutils 0.19+dfsg-6 except every "
+            + TraceSources.CODE_HELD_OUT_EVERY + "th file (held out for the code task), in documents of "
+            + CODE_LINES_PER_DOCUMENT + " non-blank lines, and " + EQUATION_DOCUMENTS
+            + " documents of 4 seeded arithmetic equations (a + b, a - b, a * b)";
+
+    /**
+     * The card's description of the added text.
+     *
+     * @return one line
+     */
+    public static String description() {
+        return DESCRIPTION;
+    }
+}
