@@ -14,6 +14,8 @@ import io.github.treelora.examples.benchmark.RunRecord;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
+import io.github.treelora.examples.runtime.RunDirectory;
+import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.Machine;
 import java.io.IOException;
@@ -170,7 +172,15 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 eval);
         List<Long> seeds = options.runSeeds();
         List<String> names = List.copyOf(budgets.keySet());
-        Path outDir = options.outputDir("trace-offline");
+        RunDirectory run = options.openRun(spec, out, err);
+        if (run == null) {
+            return 2;
+        }
+        if (run.finished()) {
+            return 0;
+        }
+        Path outDir = run.output();
+        RunLog.open(run.work(), options.verbose);
         Path cache = options.data != null ? options.data : Datasets.defaultCache();
         int rank = options.rank;
         LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules(targets.toArray(String[]::new))
@@ -223,7 +233,8 @@ public final class TraceOfflineCommand implements Callable<Integer> {
             boolean validation = options.validation;
             ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(seeds, names, budgets,
                     options.settings(64, taskNames.size(), lora),
-                    seed -> TraceData.tasks(streams.get(seed), tokenizer, vocabulary, validation), backbones, out);
+                    seed -> TraceData.tasks(streams.get(seed), tokenizer, vocabulary, validation), backbones,
+                    run.checkpoints(), out);
             runs = outcome.runs();
             used = outcome.budgets();
         }
@@ -244,7 +255,8 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 + options.treeLoraLambda + ". Seeds " + seeds + (options.quick ? " (quick smoke run)" : "") + ".");
         header.add("Budgets: " + rule + ".");
         TraceReport report = new TraceReport(header, streams.get(seeds.get(0)), runs, used);
-        report.write(outDir);
+        report.write(run.work());
+        run.commit();
         out.println();
         out.print(report.consoleTable());
         out.printf(Locale.ROOT, "trace-offline: %d runs in %.1f s; wrote %s%n", runs.size(), wall,
