@@ -48,7 +48,9 @@ import picocli.CommandLine.Spec;
  * plain registry text (WordNet 3.1 glosses and Debian fortunes, each as {@code <s> text </s>}), with a word-level
  * tokenizer built from the same text, and writes it with {@link Decoders#save}. Every {@code --held-out-every}-th
  * gloss is left out of pretraining and measures the perplexity. No task format enters pretraining: no
- * supersense labels, no {@code <sep>} prompts.
+ * supersense labels, no {@code <sep>} prompts. With {@code --corpus trace} the corpus also holds the text of the
+ * trace-offline stream's other sources ({@link TraceCorpus}): German, Spanish and Italian fortunes, Python code
+ * (files held out for the code task excluded) and arithmetic equations.
  */
 @Command(name = "pretrain-decoder", mixinStandardHelpOptions = true,
         description = "Pretrain the small LLaMA decoder on WordNet glosses and Debian fortunes and write it "

@@ -69,6 +69,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
     private static Map<String, Budget> tunedDefaults() {
         Map<String, Budget> m = new LinkedHashMap<>(BenchmarkOptions.sameForAll(6, 5e-3));
         m.put("seqlora", new Budget(3, 5e-3));
+        m.put("inflora", new Budget(3, 5e-3));
         return m;
     }
 
