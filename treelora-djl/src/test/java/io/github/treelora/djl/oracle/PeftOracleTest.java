@@ -76,18 +76,8 @@ class PeftOracleTest {
 
     /** Max |a - b| over the positions the mask keeps. */
     static double maxDiff(float[] a, float[] b, JsonNode inputs) {
-        long[][] mask = TransformersModelsOracleTest.matrix(inputs.get("attention_mask"));
-        int width = a.length / (mask.length * mask[0].length);
-        assertEquals(a.length, b.length, "logit count");
-        double max = 0;
-        for (int bt = 0; bt < mask.length * mask[0].length; bt++) {
-            if (mask[bt / mask[0].length][bt % mask[0].length] == 1) {
-                for (int v = 0; v < width; v++) {
-                    max = Math.max(max, Math.abs(a[bt * width + v] - b[bt * width + v]));
-                }
-            }
-        }
-        return max;
+        return TransformersModelsOracleTest.maxUnpaddedDiff(a, b,
+                TransformersModelsOracleTest.matrix(inputs.get("attention_mask")));
     }
 
     static JsonNode inputs() throws IOException {
