@@ -77,6 +77,7 @@ final class LayerRecompute {
         NDArray upstream = null;
         try (NDManager scope = step.newSubManager()) {
             NDArray last = hidden[n];
+            hidden[n] = null;
             last.attach(scope);
             if (trainableFrom[n]) {
                 last.setRequiresGradient(true);
@@ -91,6 +92,7 @@ final class LayerRecompute {
         for (int i = n - 1; i >= 0 && trainableFrom[i + 1]; i--) {
             try (NDManager scope = step.newSubManager()) {
                 NDArray x = hidden[i];
+                hidden[i] = null;
                 x.attach(scope);
                 if (trainableFrom[i]) {
                     x.setRequiresGradient(true);
@@ -110,7 +112,7 @@ final class LayerRecompute {
             }
         }
         for (NDArray h : hidden) {
-            if (h != null) {
+            if (h != null) { // inputs of layers below the lowest trainable one
                 h.close();
             }
         }
