@@ -13,10 +13,11 @@ import ai.djl.ndarray.types.Shape;
  * layer's weight just in time inside their forward pass (float16 matrix products are about 14 times slower
  * there than float32 ones), see {@link WideningLinear}.
  *
- * <p>Memory: {@link #FLOAT16} halves the resident weights. During a training step, autograd keeps each widened
- * float32 weight until backward (the input gradient of a frozen layer needs it), so the peak of a CPU training
- * step is higher than with {@link #FLOAT32}; the saving holds at rest and for inference, where one layer's widened
- * copy exists at a time.
+ * <p>Memory: {@link #FLOAT16} halves the resident weights. During a plain training step, autograd keeps each
+ * widened float32 weight until backward (the input gradient of a frozen layer needs it), so the peak of a CPU
+ * training step is higher than with {@link #FLOAT32}; the saving holds at rest and for inference, where one layer's
+ * widened copy exists at a time, and in training steps with layer recomputation
+ * ({@code LlamaForCausalLM.causalLmBackward(..., recomputeLayers = true)}), which hold one layer's graph at a time.
  */
 public enum WeightStorage {
 
