@@ -76,12 +76,7 @@ final class LayerRecompute {
         float value;
         NDArray upstream = null;
         try (NDManager scope = step.newSubManager()) {
-            NDArray last = hidden[n];
-            hidden[n] = null;
-            last.attach(scope);
-            if (trainableFrom[n]) {
-                last.setRequiresGradient(true);
-            }
+            NDArray last = take(hidden, n, scope, trainableFrom[n]);
             NDArray l = loss.apply(model.norm(ps, last, true));
             value = l.getFloat();
             gc.backward(l);
@@ -91,12 +86,7 @@ final class LayerRecompute {
         }
         for (int i = n - 1; i >= 0 && trainableFrom[i + 1]; i--) {
             try (NDManager scope = step.newSubManager()) {
-                NDArray x = hidden[i];
-                hidden[i] = null;
-                x.attach(scope);
-                if (trainableFrom[i]) {
-                    x.setRequiresGradient(true);
-                }
+                NDArray x = take(hidden, i, scope, trainableFrom[i]);
                 NDArray y = layer(layers, i, ps, x, pass);
                 JniUtils.backward((PtNDArray) y, (PtNDArray) upstream, false, false);
                 upstream.close();
@@ -122,6 +112,20 @@ final class LayerRecompute {
     private static NDArray layer(ModuleList<LlamaDecoderLayer> layers, int i, ParameterStore ps, NDArray x,
             LlamaModel.Pass pass) {
         return layers.get(i).forward(ps, x, pass.cos(), pass.sin(), pass.additiveMask(), null, i, true);
+    }
+
+    /**
+     * {@code hidden[i]}, moved to {@code scope} (freed with it) and removed from the list; a leaf that records its
+     * gradient when {@code gradient} is set.
+     */
+    private static NDArray take(NDArray[] hidden, int i, NDManager scope, boolean gradient) {
+        NDArray x = hidden[i];
+        hidden[i] = null;
+        x.attach(scope);
+        if (gradient) {
+            x.setRequiresGradient(true);
+        }
+        return x;
     }
 
     /** The gradient {@code x} received, moved to {@code manager} (it outlives {@code x}'s manager). */
