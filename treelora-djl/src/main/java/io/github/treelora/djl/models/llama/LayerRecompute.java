@@ -25,10 +25,10 @@ import java.util.function.UnaryOperator;
  * own sub-manager) before the next. At most one layer's graph exists at a time, for one more forward pass of the
  * layers.
  *
- * <p>Parameters' gradients accumulate over these backward calls exactly as over one (the collector does not zero
- * them; the optimizer update does), so optimizers and gradient hooks that read them after backward see the same
- * values. The layers must compute the same function twice: dropout is refused. Needs DJL's PyTorch engine
- * (recording is switched off with its grad mode).
+ * <p>Parameters' gradients accumulate over these backward calls as over one, to float32 rounding (the collector
+ * does not zero them; the optimizer update does), so optimizers and gradient hooks that read them after backward
+ * see the same values. The layers must compute the same function twice: dropout is refused. Needs DJL's PyTorch
+ * engine (recording is switched off with its grad mode).
  */
 final class LayerRecompute {
 
