@@ -20,6 +20,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
@@ -455,6 +456,92 @@ class UserGuideExamplesTest {
             assertEquals(DataType.FLOAT16,
                     llm.namedParameters().get("model.layers.0.mlp.up_proj.weight").getArray().getDataType());
             assertEquals(WeightStorage.FLOAT32, WeightStorage.defaultFor(Device.cpu()));
+        }
+    }
+
+    @Test
+    void largeModelsLayerRecomputationWithTheTreeLoraHook() throws Exception {
+        // Two tasks of TreeLoRA training, once with the guide's recomputed step and once with the plain step: the
+        // hook's reports (distances, selections) and the trained adapters agree: neither the hook nor the update
+        // changes.
+        List<StepReport> recomputed = new ArrayList<>();
+        List<StepReport> plain = new ArrayList<>();
+        float[] withRecomputation = trainTwoTasks(true, recomputed);
+        float[] without = trainTwoTasks(false, plain);
+        assertEquals(plain.size(), recomputed.size());
+        for (int i = 0; i < plain.size(); i++) {
+            assertArrayEquals(plain.get(i).distances(), recomputed.get(i).distances(), 1e-5, "distances, step " + i);
+            assertArrayEquals(plain.get(i).selectedTasks(), recomputed.get(i).selectedTasks(), "selected, step " + i);
+        }
+        double scale = 0;
+        for (int i = 0; i < without.length; i++) {
+            scale = Math.max(scale, Math.abs(without[i]));
+            assertEquals(without[i], withRecomputation[i], 1e-5, "adapter value " + i);
+        }
+        assertTrue(scale > 0);
+    }
+
+    /** The hook's report of every step into {@code reports}; returns every LoRA A and B value. */
+    private float[] trainTwoTasks(boolean recompute, List<StepReport> reports) throws Exception {
+        Path checkpointDir = Path.of(getClass().getResource("/fixtures/llama-gqa-llama3rope/config.json").toURI())
+                .getParent();
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            LlamaForCausalLM llm = LlamaForCausalLM.fromPretrained(checkpointDir, manager, WeightStorage.FLOAT16);
+            LoraModel lora = new LoraModel(llm);
+            Engine.getInstance().setRandomSeed(7); // the same initial A in both runs
+            lora.addAdapter("task0", LoraConfig.builder().rank(8).alpha(16).targetModules("q_proj", "v_proj").build());
+            TreeLoraHook hook = new TreeLoraHook(lora, "task0",
+                    TreeLoraConfig.builder(Preset.PAPER).lambda(0.1).maxDepth(2).build(), manager);
+            ParameterStore ps = new ParameterStore(manager, false);
+            ps.setParameterServer(new LocalParameterServer(Optimizer.sgd()
+                    .setLearningRateTracker(Tracker.fixed(0.1f)).build()), new Device[] {Device.cpu()});
+            for (int task = 0; task < 2; task++) {
+                hook.startTask(task);
+                hook.startEpoch(2);
+                for (int s = 0; s < 2; s++) {
+                    if (recompute) {
+                        // [guide]
+                        try (NDManager step = manager.newSubManager()) {
+                            NDArray ids = step.create(new long[] {4, 8, 15, 16, 23, 42}, new Shape(1, 6));
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                // Forward and backward; true = recompute the decoder layers during backward.
+                                float loss = llm.causalLmBackward(ps, gc, ids, null, ids, true);
+                                reports.add(hook.afterBackward(loss)); // optional: TreeLoRA, as usual
+                            }
+                            ps.updateAllParameters(); // the optimizer update, as usual
+                        }
+                        // [/guide]
+                    } else {
+                        try (NDManager step = manager.newSubManager()) {
+                            NDArray ids = step.create(new long[] {4, 8, 15, 16, 23, 42}, new Shape(1, 6));
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                NDArray loss = llm.causalLmLoss(ps, ids, null, ids, true);
+                                gc.backward(loss);
+                                reports.add(hook.afterBackward(loss.getFloat()));
+                            }
+                            ps.updateAllParameters();
+                        }
+                    }
+                }
+                hook.finishTask();
+            }
+            hook.close();
+            List<Float> values = new ArrayList<>();
+            for (Parameter p : lora.loraA("task0").values()) {
+                for (float v : p.getArray().toFloatArray()) {
+                    values.add(v);
+                }
+            }
+            for (Parameter p : lora.loraB("task0").values()) {
+                for (float v : p.getArray().toFloatArray()) {
+                    values.add(v);
+                }
+            }
+            float[] out = new float[values.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = values.get(i);
+            }
+            return out;
         }
     }
 

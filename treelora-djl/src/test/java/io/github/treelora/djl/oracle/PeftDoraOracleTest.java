@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -36,7 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * DoRA adapters against Hugging Face PEFT itself (src/test/python/oracle/peft_dora.py), on the tiny Qwen2 of
  * {@link PeftOracleTest}: adapters PEFT created with {@code use_dora=True} (non-zero B, magnitudes moved away from
- * the weight norms) give PEFT's logits here, unmerged and merged, and PEFT's gradients of A, B and the magnitude; a
+ * the weight norms) give PEFT's logits here, unmerged and merged, and PEFT's gradients of A, B and the magnitude
+ * (also with the decoder layers recomputed during backward, {@code LlamaModel.backward}); a
  * plain LoRA and a DoRA adapter active together give PEFT's logits; a DoRA adapter set and saved here gives the same
  * logits in {@code PeftModel.from_pretrained}.
  */
@@ -88,8 +92,9 @@ class PeftDoraOracleTest {
         }
     }
 
-    @Test
-    void gradientsOfABAndMagnitudeAreThoseOfPeft() throws IOException {
+    @ParameterizedTest(name = "recomputeLayers={0}")
+    @ValueSource(booleans = {false, true})
+    void gradientsOfABAndMagnitudeAreThoseOfPeft(boolean recomputeLayers) throws IOException {
         Path dir = generated().resolve("dora");
         JsonNode inputs = inputs();
         InMemoryTensorSource oracle = PeftOracleTest.read(dir.resolve("oracle.safetensors"));
@@ -102,10 +107,15 @@ class PeftDoraOracleTest {
             try (NDManager step = manager.newSubManager()) {
                 Shape s = new Shape(ids.length, ids[0].length);
                 NDArray maskArray = step.create(TransformersModelsOracleTest.flat(mask), s);
+                ParameterStore ps = new ParameterStore(step, false);
+                Block head = lm.namedModules().get("lm_head");
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray logits = lm.logits(new ParameterStore(step, false),
-                            step.create(TransformersModelsOracleTest.flat(ids), s), maskArray, null, true);
-                    gc.backward(logits.mul(maskArray.toType(logits.getDataType(), false).expandDims(-1)).sum());
+                    // The sum of the unpadded logits, PEFT's objective; with recomputeLayers the decoder layers are
+                    // recomputed one at a time during backward.
+                    lm.model().backward(ps, gc, step.create(TransformersModelsOracleTest.flat(ids), s), maskArray,
+                            h -> head.forward(ps, new NDList(h), true).singletonOrThrow()
+                                    .mul(maskArray.toType(DataType.FLOAT32, false).expandDims(-1)).sum(),
+                            recomputeLayers);
                 }
             }
             int checked = 0;
@@ -129,7 +139,8 @@ class PeftDoraOracleTest {
                 }
             }
             assertEquals(18, checked, "A, B and magnitude of 6 modules");
-            System.out.printf("PEFT DoRA gradients: %d tensors, max relative difference %.3g%n", checked, worst);
+            System.out.printf("PEFT DoRA gradients (recomputeLayers %s): %d tensors, max relative difference %.3g%n",
+                    recomputeLayers, checked, worst);
         }
     }
 

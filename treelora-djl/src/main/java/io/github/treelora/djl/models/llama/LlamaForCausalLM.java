@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
@@ -167,7 +168,35 @@ public final class LlamaForCausalLM extends ModuleBlock {
      */
     public NDArray causalLmLoss(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray labels,
             boolean training) {
-        NDArray h = model().forward(ps, inputIds, attentionMask, null, training);
+        return lossFromHidden(ps, model().forward(ps, inputIds, attentionMask, null, training), labels, training);
+    }
+
+    /**
+     * One training step's forward and backward pass of {@link #causalLmLoss}: the gradients of the loss
+     * accumulate into the trainable parameters (as {@code gc.backward(causalLmLoss(...))} would leave them), ready
+     * for hooks that read them and for the optimizer update. With {@code recomputeLayers} the decoder layers are
+     * recomputed one at a time during backward instead of keeping every layer's graph ({@link LlamaModel#backward}):
+     * the peak memory of the step then holds one layer's graph, at the cost of one more forward pass of the layers.
+     * Off, this is exactly {@code gc.backward(causalLmLoss(...))}.
+     *
+     * @param ps parameter store
+     * @param gc the open gradient collector of the step
+     * @param inputIds token ids {@code [B, T]}; results belong to its manager
+     * @param attentionMask {@code [B, T]} with 1 for tokens and 0 for padding, or {@code null}
+     * @param labels {@code [B, T]}: the token each position is, or {@link CausalLmLoss#IGNORE_INDEX}
+     * @param recomputeLayers whether to recompute the decoder layers during backward
+     * @return the loss value
+     * @throws IllegalArgumentException on shape mismatches, labels out of range or no counted token; with
+     *     {@code recomputeLayers}, if an active adapter applies dropout
+     * @throws IllegalStateException with {@code recomputeLayers}, if gradients are not being recorded
+     */
+    public float causalLmBackward(ParameterStore ps, GradientCollector gc, NDArray inputIds, NDArray attentionMask,
+            NDArray labels, boolean recomputeLayers) {
+        return model().backward(ps, gc, inputIds, attentionMask, h -> lossFromHidden(ps, h, labels, true),
+                recomputeLayers);
+    }
+
+    private NDArray lossFromHidden(ParameterStore ps, NDArray h, NDArray labels, boolean training) {
         Block head = module("lm_head");
         Parameter weight = null;
         if (head instanceof TiedLmHead) {

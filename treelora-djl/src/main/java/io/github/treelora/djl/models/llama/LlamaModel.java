@@ -8,12 +8,14 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.ModuleBlock;
 import io.github.treelora.djl.models.ModuleList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The decoder stack without output head ({@code model}): sub-modules {@code embed_tokens}, {@code layers},
@@ -110,6 +112,59 @@ public final class LlamaModel extends ModuleBlock {
      */
     public NDArray forward(
             ParameterStore ps, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean training) {
+        Pass pass = prepare(inputIds, attentionMask, cache);
+        NDArray h = embed(ps, inputIds, training);
+        ModuleList<LlamaDecoderLayer> layers = layers();
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(ps, h, pass.cos(), pass.sin(), pass.additiveMask(), cache, i, training);
+        }
+        if (cache != null) {
+            cache.commit(pass.fullMask());
+        }
+        return norm(ps, h, training);
+    }
+
+    /**
+     * Runs the decoder, then {@code loss} on its final hidden states, and backpropagates the loss, for a training
+     * step. Without recomputation this is {@code gc.backward(loss.apply(forward(ps, inputIds, attentionMask, null,
+     * true)))}. With {@code recomputeLayers}, the decoder layers run without recording and keep only their inputs;
+     * backward then recomputes one layer at a time, from the last to the first, and frees each layer's graph
+     * before the next. Gradients are the same to float32 rounding and accumulate into the parameters as one
+     * {@code gc.backward} would.
+     *
+     * @param ps parameter store
+     * @param gc the open gradient collector of the step
+     * @param inputIds token ids {@code [B, T]}; results belong to its manager
+     * @param attentionMask {@code [B, T]}, 1 for real tokens and 0 for padding, or {@code null} for all ones
+     * @param loss maps the final hidden states {@code [B, T, hidden]} to a scalar loss (recorded, training mode),
+     *     creating its arrays from its argument; with recomputation its argument is a leaf holding the values, not
+     *     the graph of the layers below
+     * @param recomputeLayers whether to recompute the decoder layers during backward instead of keeping their
+     *     graphs (lower peak memory, one more forward pass of the layers)
+     * @return the loss value
+     * @throws IllegalStateException with {@code recomputeLayers}, if gradients are not being recorded (no open
+     *     collector)
+     * @throws IllegalArgumentException with {@code recomputeLayers}, if an active adapter applies dropout (a
+     *     recomputed layer would draw a different mask than its first pass)
+     */
+    public float backward(ParameterStore ps, GradientCollector gc, NDArray inputIds, NDArray attentionMask,
+            UnaryOperator<NDArray> loss, boolean recomputeLayers) {
+        if (recomputeLayers) {
+            return LayerRecompute.backward(this, ps, gc, inputIds, attentionMask, loss);
+        }
+        NDArray value = loss.apply(forward(ps, inputIds, attentionMask, null, true));
+        gc.backward(value);
+        return value.getFloat();
+    }
+
+    /** What every layer of a pass needs besides the hidden states: rotary tables and the masks. */
+    record Pass(NDArray cos, NDArray sin, NDArray additiveMask, NDArray fullMask) {}
+
+    /**
+     * Validates the inputs and builds the rotary tables and the attention mask of a pass (in the manager of
+     * {@code inputIds}); see {@link #forward}.
+     */
+    Pass prepare(NDArray inputIds, NDArray attentionMask, KvCache cache) {
         NDManager m = inputIds.getManager();
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2) {
@@ -146,20 +201,21 @@ public final class LlamaModel extends ModuleBlock {
             positions = positions.get(new NDIndex(":, {}:", past));
         }
         NDArray[] cosSin = rope.cosSin(positions);
-        NDArray additiveMask = additiveMask(m, fullMask, b, t, past);
+        return new Pass(cosSin[0], cosSin[1], additiveMask(m, fullMask, b, t, past), fullMask);
+    }
 
+    /** The token embeddings that enter the first layer (scaled for Gemma), in the manager of {@code inputIds}. */
+    NDArray embed(ParameterStore ps, NDArray inputIds, boolean training) {
         NDArray h = call("embed_tokens", ps, inputIds, training);
         if (config.scaledEmbeddings()) {
-            h = h.mul(m.create((float) Math.sqrt(config.hiddenSize())));
+            h = h.mul(inputIds.getManager().create((float) Math.sqrt(config.hiddenSize())));
         }
-        ModuleList<LlamaDecoderLayer> layers = layers();
-        for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(ps, h, cosSin[0], cosSin[1], additiveMask, cache, i, training);
-        }
-        if (cache != null) {
-            cache.commit(fullMask);
-        }
-        return call("norm", ps, h, training);
+        return h;
+    }
+
+    /** The final norm. */
+    NDArray norm(ParameterStore ps, NDArray hidden, boolean training) {
+        return call("norm", ps, hidden, training);
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,12 +50,12 @@ class LargeModelSupportTest {
     @TempDir
     Path tmp;
 
-    private static InMemoryTensorSource weights(String fixture) {
+    static InMemoryTensorSource weights(String fixture) {
         return FixtureFiles.safetensors(FixtureFiles.dir(fixture).resolve("model.safetensors"));
     }
 
     /** config.json of {@code fixture} plus one model.safetensors holding {@code tensors} stored as {@code dtype}. */
-    private static Path write(Path dir, String fixture, InMemoryTensorSource tensors, SafetensorsDType dtype)
+    static Path write(Path dir, String fixture, InMemoryTensorSource tensors, SafetensorsDType dtype)
             throws IOException {
         Files.createDirectories(dir);
         Files.copy(FixtureFiles.dir(fixture).resolve("config.json"), dir.resolve("config.json"));
@@ -80,11 +81,11 @@ class LargeModelSupportTest {
         return b.build();
     }
 
-    private static NDArray batch(NDManager m, long[][] rows) {
+    static NDArray batch(NDManager m, long[][] rows) {
         return m.create(FixtureFiles.flatten(rows), new Shape(rows.length, rows[0].length));
     }
 
-    private static double maxAbsDiff(float[] a, float[] b) {
+    static double maxAbsDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         double max = 0;
         for (int i = 0; i < a.length; i++) {
@@ -93,7 +94,7 @@ class LargeModelSupportTest {
         return max;
     }
 
-    private static double maxAbs(float[] a) {
+    static double maxAbs(float[] a) {
         double max = 0;
         for (float v : a) {
             max = Math.max(max, Math.abs(v));
@@ -102,14 +103,23 @@ class LargeModelSupportTest {
     }
 
     /** Loss and the gradients of every trainable parameter after one backward of {@code loss(model, step)}. */
-    private record Result(float loss, Map<String, float[]> gradients) {}
+    record Result(float loss, Map<String, float[]> gradients) {}
 
-    private static Result lossAndGradients(LlamaForCausalLM model, NDManager manager,
+    static Result lossAndGradients(LlamaForCausalLM model, NDManager manager,
             Function<NDManager, NDArray> loss) {
-        try (NDManager step = manager.newSubManager();
-                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        return stepGradients(model, manager, (step, gc) -> {
             NDArray l = loss.apply(step);
             gc.backward(l);
+            return l.getFloat();
+        });
+    }
+
+    /** Loss and gradients after {@code step}, which runs the forward and backward passes and returns the loss. */
+    static Result stepGradients(LlamaForCausalLM model, NDManager manager,
+            BiFunction<NDManager, GradientCollector, Float> step) {
+        try (NDManager sm = manager.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            float loss = step.apply(sm, gc);
             Map<String, float[]> grads = new LinkedHashMap<>();
             for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
                 if (e.getValue().requiresGradient()) {
@@ -118,7 +128,7 @@ class LargeModelSupportTest {
                     }
                 }
             }
-            return new Result(l.getFloat(), grads);
+            return new Result(loss, grads);
         }
     }
 
@@ -127,9 +137,13 @@ class LargeModelSupportTest {
         return CausalLmLoss.compute(logits, batch(step, LABELS));
     }
 
-    private static void injectLora(LlamaForCausalLM model, long seed) {
-        LoraInjector.inject(model, "task", LoraConfig.builder().rank(2).alpha(4).targetModules("q_proj", "v_proj")
-                .build());
+    static void injectLora(LlamaForCausalLM model, long seed) {
+        injectLora(model, LoraConfig.builder().rank(2).alpha(4).targetModules("q_proj", "v_proj").build(), seed);
+    }
+
+    /** Injects adapter "task" with {@code config} and sets every A and B to seeded normal(0, 0.1) values. */
+    static void injectLora(LlamaForCausalLM model, LoraConfig config, long seed) {
+        LoraInjector.inject(model, "task", config);
         Random random = new Random(seed);
         for (Map.Entry<String, Parameter> e : StateDict.parameters(model).entrySet()) {
             if (e.getKey().contains("lora_")) {
