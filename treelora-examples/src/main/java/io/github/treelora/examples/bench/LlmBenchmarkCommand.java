@@ -56,7 +56,8 @@ import picocli.CommandLine.Spec;
  *       checkpoint bytes, peak resident memory ({@code VmHWM}) of the load;</li>
  *   <li>for each batch size, the median LoRA training step on {@code batch × seq} random token ids ({@link TokenIds}, seeded): the
  *       lean causal-LM loss ({@code causalLmLoss}), backward, and Adam on the LoRA matrices only (rank r, alpha 2r,
- *       on {@code --targets}), with and without the TreeLoRA hook in alternating order (ABBA), so machine drift hits
+ *       on {@code --targets}; {@code --recompute}: decoder layers recomputed during backward), with and without
+ *       the TreeLoRA hook in alternating order (ABBA), so machine drift hits
  *       both; tokens/s; the step phase's peak resident memory.</li>
  * </ol>
  * The hook runs as {@code TreeLoraStrategy} runs it, between backward and the update, in its costliest state: one
@@ -126,6 +127,11 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--hook", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Also time every step with the TreeLoRA hook (--no-hook: without only; default: on).")
     private boolean hook;
+
+    @Option(names = "--recompute", description = "Recompute the decoder layers one at a time during backward "
+            + "instead of keeping every layer's graph (lower peak memory, one more forward pass; see "
+            + "LlamaModel.backward).")
+    private boolean recompute;
 
     @Option(names = "--preset", defaultValue = "PAPER", paramLabel = "PRESET",
             description = "TreeLoRA preset of the hook: PAPER or REFERENCE (default: ${DEFAULT-VALUE}).")
@@ -197,6 +203,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
         json.put("rank", rank);
         json.set("targets", JSON.valueToTree(targets));
         json.put("preset", preset.name());
+        json.put("recompute", recompute);
         json.put("seed", seed);
         ObjectNode machine = json.putObject("machine");
         machine.put("cores", Runtime.getRuntime().availableProcessors());
@@ -289,14 +296,14 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
         ps.setParameterServer(new LocalParameterServer(adam), new Device[] {root.getDevice()});
         TokenIds ids = new TokenIds(seed);
         int vocab = llm.config().vocabSize();
-        stdout.printf(Locale.ROOT, "LoRA r=%d alpha %d on %d modules (%s), %,d trainable parameters, Adam;"
+        stdout.printf(Locale.ROOT, "LoRA r=%d alpha %d on %d modules (%s), %,d trainable parameters, Adam%s;"
                 + " threads %s%n", rank, 2 * rank, adapted.size(), String.join(",", targets), trainable,
-                System.getProperty("ai.djl.pytorch.num_threads"));
+                recompute ? ", layers recomputed in backward" : "", System.getProperty("ai.djl.pytorch.num_threads"));
         stdout.printf(Locale.ROOT, "%-10s %12s %12s %10s %12s %10s %12s   %s%n", "batch", "step s", "with hook s",
                 "overhead", "hook call s", "tokens/s", "peak RSS GB", "runs (without | with)");
         stdout.flush();
         try (TreeLoraHook treeLora = hook ? new TreeLoraHook(lora, "cl", TreeLoraConfig.of(preset), root) : null) {
-            Step step = new Step(llm, ps, treeLora, ids, vocab, seq);
+            Step step = new Step(llm, ps, treeLora, ids, vocab, seq, recompute);
             if (treeLora != null) {
                 // One stored task, so that every measured step selects a task per layer and applies the rule.
                 treeLora.startTask(0);
@@ -369,7 +376,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
 
     /** One training step; holds what every step shares. */
     private record Step(LlamaForCausalLM llm, ParameterStore ps, TreeLoraHook hook, TokenIds random,
-            int vocab, int seq) {
+            int vocab, int seq, boolean recompute) {
 
         /** Returns {step s, hook call s, loss}; drawing the token ids is not timed. */
         double[] run(int batch, boolean withHook) {
@@ -383,9 +390,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 double loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray l = llm.causalLmLoss(ps, ids, null, ids, true);
-                    loss = l.getFloat();
-                    gc.backward(l);
+                    loss = llm.causalLmBackward(ps, gc, ids, null, ids, recompute);
                 }
                 long h0 = System.nanoTime();
                 if (withHook) {
@@ -471,8 +476,9 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
 
     private static String markdown(ObjectNode json) {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "bench-llm %s, %s storage, %s threads, LoRA r %d on %s, %s (load average"
-                        + " %s before, %s after)%n%n", json.get("shape").asText(), json.get("storage").asText(),
+        md.append(String.format(Locale.ROOT, "bench-llm %s, %s storage%s, %s threads, LoRA r %d on %s, %s (load"
+                        + " average %s before, %s after)%n%n", json.get("shape").asText(), json.get("storage").asText(),
+                json.get("recompute").asBoolean() ? ", layers recomputed" : "",
                 json.get("threads").asText(), json.get("rank").asInt(), String.join(",",
                         JSON.convertValue(json.get("targets"), String[].class)), json.get("date").asText(),
                 json.at("/machine/load_average_before").asText(), json.at("/machine/load_average_after").asText()));

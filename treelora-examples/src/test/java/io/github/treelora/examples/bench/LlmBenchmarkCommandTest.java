@@ -85,11 +85,12 @@ class LlmBenchmarkCommandTest {
         assertTrue(Files.readString(work.resolve("bench-llm-tiny-float32.md")).contains("| 2 × 16 |"));
 
         Run second = run("--shape", "tiny", "--work", work.toString(), "--storage", "float16", "--batch", "1",
-                "--seq", "8", "--repeats", "1", "--no-hook");
+                "--seq", "8", "--repeats", "1", "--no-hook", "--recompute");
         assertEquals(0, second.code(), second.out() + second.err());
         assertFalse(second.out().contains("building"), "the checkpoint is reused: " + second.out());
         JsonNode json2 = new ObjectMapper().readTree(work.resolve("bench-llm-tiny-float16.json").toFile());
         assertFalse(json2.at("/steps/0").has("hook"));
+        assertTrue(json2.get("recompute").asBoolean());
     }
 
     @Test
