@@ -146,6 +146,9 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                     + "checkpoint is reused as it is sharded (default: ${DEFAULT-VALUE}).")
     private double shardGb;
 
+    @Option(names = "--build-only", description = "Build (or check) the checkpoint and stop, without loading it.")
+    private boolean buildOnly;
+
     @Option(names = "--out", paramLabel = "FILE",
             description = "Result JSON (a markdown table is written next to it, .md); default: "
                     + "DIR/bench-llm-<shape>-<storage>.json.")
@@ -236,6 +239,11 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
         ck.put("files", files.size());
         ck.put("bytes", bytes);
         ck.put("dtype", "BF16");
+        if (buildOnly) {
+            stdout.printf(Locale.ROOT, "%s: BF16 checkpoint %.3f GB in %d file(s) in %s%n", shape.cliName(), bytes / 1e9,
+                    files.size(), ckpt);
+            return 0;
+        }
 
         try (NDManager root = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             System.gc();
@@ -257,6 +265,8 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
             load.put("gb_per_s", round(bytes / 1e9 / loadSeconds));
             load.put("peak_rss_bytes", ProcessMemory.peakBytes());
             load.put("rss_after_bytes", ProcessMemory.residentBytes());
+            ProcessMemory.settle(); // the checkpoint's mapped pages go once the cleaner has unmapped them
+            load.put("rss_settled_bytes", ProcessMemory.residentBytes());
             json.put("parameters", parameters);
             LlamaConfig c = llm.config();
             stdout.printf(Locale.ROOT, "%s: %,d parameters (hidden %d, %d layers, %d/%d heads, MLP %d, vocabulary %d,"
@@ -264,9 +274,10 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                     c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(),
                     c.intermediateSize(), c.vocabSize(), c.tieWordEmbeddings() ? "tied" : "untied", bytes / 1e9,
                     files.size());
-            stdout.printf(Locale.ROOT, "load (%s storage): %.2f s, %.2f GB/s, peak RSS %.2f GB, RSS after %.2f GB%n",
-                    json.get("storage").asText(), loadSeconds, bytes / 1e9 / loadSeconds,
-                    ProcessMemory.peakBytes() / 1e9, ProcessMemory.residentBytes() / 1e9);
+            stdout.printf(Locale.ROOT, "load (%s storage): %.2f s, %.2f GB/s, peak RSS %.2f GB, RSS after %.2f GB"
+                    + " (%.2f GB once the checkpoint is unmapped)%n", json.get("storage").asText(), loadSeconds,
+                    bytes / 1e9 / loadSeconds, load.get("peak_rss_bytes").asLong() / 1e9,
+                    load.get("rss_after_bytes").asLong() / 1e9, load.get("rss_settled_bytes").asLong() / 1e9);
             stdout.flush();
 
             ArrayNode steps = json.putArray("steps");
@@ -314,7 +325,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                 treeLora.startEpoch(1_000_000);
             }
             for (int b : batches) {
-                System.gc();
+                ProcessMemory.settle();
                 ProcessMemory.resetPeak();
                 for (int w = 0; w < warmup; w++) {
                     step.run(b, hook && w % 2 == 1);

@@ -50,6 +50,30 @@ final class ProcessMemory {
         }
     }
 
+    /**
+     * Collects garbage and waits (at most 5 s) until the process's file-backed resident memory ({@code RssFile})
+     * stops shrinking: a closed checkpoint's memory-mapped pages stay resident until the garbage collector's
+     * cleaner unmaps them, and would otherwise count in the next phase's peak.
+     */
+    static void settle() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        long previous = Long.MAX_VALUE;
+        System.gc();
+        while (System.nanoTime() < deadline) {
+            long file = field("RssFile:");
+            if (file < 0 || file >= previous) {
+                return;
+            }
+            previous = file;
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private static long field(String name) {
         try {
             for (String line : Files.readAllLines(STATUS)) {
