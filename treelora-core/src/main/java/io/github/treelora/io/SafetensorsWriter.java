@@ -128,7 +128,65 @@ public final class SafetensorsWriter {
             float[] data) {
         Objects.requireNonNull(data, "data");
         requireKind(name, dtype, true);
-        ChunkEncoder enc = switch (dtype) {
+        return putArray(name, dtype, shape, data.length, floatEncoder(dtype, data));
+    }
+
+    /**
+     * Produces a floating-point tensor's values in row-major order, a chunk at a time, when they are
+     * computed rather than held (e.g. a multi-gigabyte random tensor).
+     */
+    @FunctionalInterface
+    public interface FloatChunks {
+        /**
+         * Fills {@code dst[0, n)} with the values of elements {@code [from, from + n)}.
+         *
+         * @param from index of the first element
+         * @param dst the chunk to fill
+         * @param n number of values
+         */
+        void fill(long from, float[] dst, int n);
+    }
+
+    /**
+     * Adds a floating-point tensor whose values are produced by {@code values} at write time, chunk
+     * by chunk, rounded as {@link #putFloats(String, SafetensorsDType, long[], float[])} rounds
+     * them; no array of the whole tensor is ever held.
+     *
+     * @param name tensor name, unique, not {@code "__metadata__"}
+     * @param dtype F32, F16, BF16 or F64
+     * @param shape dimensions
+     * @param values fills chunks in order; called once per chunk at every {@link #write(Path)}
+     * @return this writer
+     * @throws IllegalArgumentException for a non-floating dtype, a duplicate or reserved name or a
+     *     negative dimension
+     */
+    public SafetensorsWriter putFloats(String name, SafetensorsDType dtype, long[] shape,
+            FloatChunks values) {
+        Objects.requireNonNull(values, "values");
+        requireKind(name, dtype, true);
+        long[] dims = Objects.requireNonNull(shape, "shape").clone();
+        int size = dtype.byteSize();
+        TensorDataSource source = out -> {
+            long count = TensorInfo.elementCount(dims); // validated by add before any write
+            int perChunk = (int) Math.max(1, Math.min(CHUNK_BYTES / size, count));
+            float[] chunk = new float[perChunk];
+            ChunkEncoder enc = floatEncoder(dtype, chunk);
+            ByteBuffer buf = ByteBuffer.allocate(perChunk * size).order(ByteOrder.LITTLE_ENDIAN);
+            for (long from = 0; from < count; from += perChunk) {
+                int n = (int) Math.min(perChunk, count - from);
+                values.fill(from, chunk, n);
+                buf.clear();
+                enc.encode(buf, 0, n);
+                buf.limit(n * size);
+                writeFully(out, buf);
+            }
+        };
+        return add(name, dtype, dims, -1, source);
+    }
+
+    /** Encodes {@code data[from, from + n)} as {@code dtype} (a floating type), rounding to nearest even. */
+    private static ChunkEncoder floatEncoder(SafetensorsDType dtype, float[] data) {
+        return switch (dtype) {
             case F32 -> (dst, from, n) -> dst.asFloatBuffer().put(data, from, n);
             case F64 -> (dst, from, n) -> {
                 for (int i = 0; i < n; i++) {
@@ -147,7 +205,6 @@ public final class SafetensorsWriter {
             };
             default -> throw new AssertionError(dtype);
         };
-        return putArray(name, dtype, shape, data.length, enc);
     }
 
     /**

@@ -131,6 +131,34 @@ class SafetensorsByteLayoutTest {
     }
 
     @Test
+    void streamedFloatsAreRoundedAndPlacedLikeAnArray() throws IOException {
+        // 600,000 BF16 values: more than one 1 MiB chunk, so the chunk offsets are exercised.
+        int n = 600_000;
+        Path f = dir.resolve("streamed.safetensors");
+        new SafetensorsWriter()
+                .putFloats("b", SafetensorsDType.BF16, new long[] {n}, (from, dst, count) -> {
+                    for (int i = 0; i < count; i++) {
+                        dst[i] = (from + i) % 3 == 0 ? 1.0f : -2.0f; // BF16 0x3F80, 0xC000
+                    }
+                })
+                .putFloats("h", SafetensorsDType.F16, new long[] {2}, (from, dst, count) -> {
+                    dst[0] = 1.0f; // F16 0x3C00
+                    dst[1] = -2.0f; // F16 0xC000
+                })
+                .write(f);
+        byte[] all = Files.readAllBytes(f);
+        long headerLength = (all[0] & 0xFF) | (all[1] & 0xFF) << 8 | (all[2] & 0xFF) << 16;
+        int data = (int) (8 + headerLength);
+        for (int i : new int[] {0, 1, 2, 3, 524_287, 524_288, 524_289, n - 1}) {
+            int lo = all[data + 2 * i] & 0xFF;
+            int hi = all[data + 2 * i + 1] & 0xFF;
+            assertEquals(i % 3 == 0 ? 0x3F80 : 0xC000, lo | hi << 8, "element " + i);
+        }
+        assertArrayEquals(bytes(0x00, 0x3C, 0x00, 0xC0), Arrays.copyOfRange(all, data + 2 * n, data + 2 * n + 4));
+        assertEquals(data + 2 * n + 4, all.length);
+    }
+
+    @Test
     void readsHandBuiltFileWithUnsortedEntriesGapsAndSpacePaddedHeader() throws IOException {
         // Entries out of data order, a 4-byte gap between them, and trailing bytes: tolerated.
         String header = "{\"b\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[12,20]},"

@@ -4,6 +4,7 @@ import io.github.treelora.examples.adapter.TrainAdapterCommand;
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
 import io.github.treelora.examples.decoder.PretrainDecoderCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
+import io.github.treelora.examples.bench.LlmBenchmarkCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
 import io.github.treelora.examples.bench.RecomputeBenchmarkCommand;
 import io.github.treelora.examples.bench.StepBenchmarkCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
                 PretrainBackboneCommand.class, PretrainDecoderCommand.class, InspectCommand.class,
                 NotebookKernel.Run.class,
                 HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
-                RecomputeBenchmarkCommand.class,
+                LlmBenchmarkCommand.class, RecomputeBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 

@@ -586,13 +586,16 @@ public class LoraLinear extends Linear {
         }
     }
 
-    /** A 0-d array holding {@code value} in {@code dtype}, owned by {@code manager}. */
+    /**
+     * A 0-d array holding {@code value} in {@code dtype}, owned by {@code manager}, in engine memory (not a wrapped
+     * Java buffer), so that autograd may keep it after the array is closed (a forward pass may close a layer's
+     * intermediates before backward).
+     */
     static NDArray scalar(NDManager manager, double value, DataType dtype) {
         if (dtype == DataType.FLOAT64) {
-            return manager.create(value);
+            return manager.create(value).duplicate();
         }
-        NDArray s = manager.create((float) value);
-        return dtype == DataType.FLOAT32 ? s : s.toType(dtype, false);
+        return manager.full(new Shape(), (float) value, dtype);
     }
 
     /**

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
-import io.github.treelora.djl.models.HfCheckpoint;
 import io.github.treelora.djl.models.SafetensorsTensorSource;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.djl.models.WeightStorage;
@@ -12,7 +11,6 @@ import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.io.SafetensorsDType;
 import io.github.treelora.io.SafetensorsFile;
-import io.github.treelora.io.SafetensorsWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -22,13 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -191,71 +187,19 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
         return LlamaConfig.llama(VOCAB, HIDDEN, INTERMEDIATE, layers, HEADS, HEADS, 2048);
     }
 
-    /**
-     * Writes config.json and the weights (pseudo-random, in the model's own names and shapes, stored as
-     * {@code dtype}): one model.safetensors, or {@code shards} files filled in order to about equal sizes and an
-     * index, named as transformers names them.
-     */
+    /** Writes config.json and pseudo-random weights ({@link RandomCheckpoint}) in {@code shards} equal files. */
     private static Path writeCheckpoint(Path dir, LlamaConfig config, SafetensorsDType dtype, int shards)
             throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("config.json"), String.format(Locale.ROOT,
+        String json = String.format(Locale.ROOT,
                 "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": %d, "
                         + "\"hidden_size\": %d, \"intermediate_size\": %d, \"num_hidden_layers\": %d, "
                         + "\"num_attention_heads\": %d, \"num_key_value_heads\": %d, \"max_position_embeddings\": %d, "
                         + "\"rms_norm_eps\": 1e-6, \"tie_word_embeddings\": false, \"torch_dtype\": \"float32\"}",
                 config.vocabSize(), config.hiddenSize(), config.intermediateSize(), config.numHiddenLayers(),
-                config.numAttentionHeads(), config.numKeyValueHeads(), config.maxPositionEmbeddings()));
-        SplittableRandom random = new SplittableRandom(42);
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            // Shapes come from the model itself, so the files match it by construction.
-            LlamaForCausalLM shapeOnly = new LlamaForCausalLM(config);
-            HfCheckpoint.prepareForLoading(shapeOnly, WeightStorage.FLOAT32); // shapes only: no values needed
-            shapeOnly.initializeParameters(manager);
-            for (Map.Entry<String, Parameter> e : StateDict.parameters(shapeOnly).entrySet()) {
-                shapes.put(e.getKey(), e.getValue().getArray().getShape().getShape());
-            }
-        }
-        long total = 0;
-        for (long[] shape : shapes.values()) {
-            total += Arrays.stream(shape).reduce(1, Math::multiplyExact);
-        }
-        long perShard = (total + shards - 1) / shards;
-        StringBuilder index = new StringBuilder("{\"metadata\": {\"total_size\": "
-                + total * dtype.byteSize() + "}, \"weight_map\": {");
-        SafetensorsWriter writer = new SafetensorsWriter().putMetadata("format", "pt");
-        int shard = 0;
-        long inShard = 0;
-        boolean first = true;
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-            float[] v = new float[Math.toIntExact(Arrays.stream(e.getValue()).reduce(1, Math::multiplyExact))];
-            if (inShard > 0 && inShard + v.length > perShard && shard < shards - 1) {
-                writer.write(dir.resolve(shardName(shard, shards)));
-                writer = new SafetensorsWriter().putMetadata("format", "pt");
-                shard++;
-                inShard = 0;
-            }
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (random.nextDouble() - 0.5) * 0.04f;
-            }
-            writer.putFloats(e.getKey(), dtype, e.getValue(), v);
-            inShard += v.length;
-            index.append(first ? "" : ", ").append('"').append(e.getKey()).append("\": \"")
-                    .append(shardName(shard, shards)).append('"');
-            first = false;
-        }
-        if (shards == 1) {
-            writer.write(dir.resolve(SafetensorsTensorSource.SINGLE_FILE));
-        } else {
-            writer.write(dir.resolve(shardName(shard, shards)));
-            Files.writeString(dir.resolve(SafetensorsTensorSource.INDEX_FILE), index.append("}}").toString());
-        }
+                config.numAttentionHeads(), config.numKeyValueHeads(), config.maxPositionEmbeddings());
+        RandomCheckpoint.writeInShards(dir, json, config, dtype, shards, 42);
         return dir;
-    }
-
-    private static String shardName(int shard, int shards) {
-        return String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", shard + 1, shards);
     }
 
     private static Object channelRead(Path file) throws IOException {

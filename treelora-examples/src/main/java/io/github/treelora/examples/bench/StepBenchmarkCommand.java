@@ -60,13 +60,7 @@ public final class StepBenchmarkCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need --warmup >= 0, --steps > 0 and --threads > 0, got warmup "
                     + warmup + ", steps " + steps + ", threads " + threads);
         }
-        // Read by DJL's PyTorch engine when it starts, i.e. on the first NDManager below.
-        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-        }
-        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
-        }
+        EngineThreads.apply(threads);
         LoraVitStepRig.Spec spec = new LoraVitStepRig.Spec(image, patch, channels, hidden, layers, heads, mlp, batch,
                 rank);
         try (LoraVitStepRig rig = LoraVitStepRig.create(spec, 1)) {

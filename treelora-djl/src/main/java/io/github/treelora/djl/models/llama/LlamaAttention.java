@@ -77,7 +77,7 @@ public final class LlamaAttention extends ModuleBlock {
         }
         k = repeatKv(k, b, kv, d);
         v = repeatKv(v, b, kv, d);
-        NDArray scale = m.create((float) (1.0 / Math.sqrt(d)));
+        NDArray scale = m.full(new Shape(), (float) (1.0 / Math.sqrt(d))); // engine-owned: saved for backward
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(additiveMask);
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) h * d);

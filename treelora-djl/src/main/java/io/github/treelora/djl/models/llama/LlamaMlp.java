@@ -51,9 +51,12 @@ public final class LlamaMlp extends ModuleBlock {
     /** {@code 0.5 g (1 + tanh(sqrt(2 / pi) (g + 0.044715 g^3)))}, PyTorch's {@code gelu(approximate="tanh")}. */
     private static NDArray geluTanh(NDArray g) {
         NDManager m = g.getManager();
-        // Constants as arrays of the step's manager: a Java Number operand can be freed before backward reads it.
-        NDArray inner = g.add(g.mul(g).mul(g).mul(m.create(0.044715f))).mul(m.create((float) Math.sqrt(2 / Math.PI)));
-        return g.mul(m.create(0.5f)).mul(inner.tanh().add(m.create(1f)));
+        // Constants as engine-owned arrays (NDManager.full): autograd keeps them for backward, after a Java Number
+        // operand or a wrapped Java buffer may already be freed.
+        Shape scalar = new Shape();
+        NDArray inner = g.add(g.mul(g).mul(g).mul(m.full(scalar, 0.044715f)))
+                .mul(m.full(scalar, (float) Math.sqrt(2 / Math.PI)));
+        return g.mul(m.full(scalar, 0.5f)).mul(inner.tanh().add(m.full(scalar, 1f)));
     }
 
     @Override

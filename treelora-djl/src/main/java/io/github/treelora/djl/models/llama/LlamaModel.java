@@ -115,8 +115,24 @@ public final class LlamaModel extends ModuleBlock {
         Pass pass = prepare(inputIds, attentionMask, cache);
         NDArray h = embed(ps, inputIds, training);
         ModuleList<LlamaDecoderLayer> layers = layers();
+        NDManager m = inputIds.getManager();
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(ps, h, pass.cos(), pass.sin(), pass.additiveMask(), cache, i, training);
+            if (cache != null) {
+                h = layers.get(i).forward(ps, h, pass.cos(), pass.sin(), pass.additiveMask(), cache, i, training);
+                continue;
+            }
+            // Each layer's intermediates go to a scope closed after the layer, so only the arrays that autograd
+            // saved for backward stay alive (it holds its own references), as in eager PyTorch; without it the
+            // step would keep every intermediate of every layer until the step's manager closes. Arrays the
+            // graph saves must therefore be engine-owned, never wrap a Java buffer that closing would free
+            // (constants are made with NDManager.full, not create).
+            try (NDManager scope = m.newSubManager()) {
+                h.tempAttach(scope);
+                NDArray out = layers.get(i).forward(ps, h, pass.cos(), pass.sin(), pass.additiveMask(), null, i,
+                        training);
+                out.attach(m);
+                h = out;
+            }
         }
         if (cache != null) {
             cache.commit(pass.fullMask());
