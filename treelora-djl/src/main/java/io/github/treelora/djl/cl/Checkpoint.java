@@ -281,9 +281,9 @@ final class Checkpoint {
             String savedId = root.path("strategyId").asText(null);
             boolean sameStrategy = savedId != null ? savedId.equals(strategy.id())
                     : root.path("strategy").asText().equals(strategy.name());
-            require(sameStrategy, json, "checkpoint of strategy " + (savedId != null ? savedId + " (" : "")
-                    + root.path("strategy").asText() + (savedId != null ? ")" : "") + ", resumed with "
-                    + strategy.id() + " (" + strategy.name() + ")");
+            require(sameStrategy, json, "checkpoint of strategy " + root.path("strategy").asText()
+                    + (savedId != null ? " (id " + savedId + ")" : "") + ", resumed with " + strategy.name() + " (id "
+                    + strategy.id() + ")");
             require(root.path("seed").asLong() == config.seed(), json, "checkpoint seed "
                     + root.path("seed").asLong() + " differs from the configured " + config.seed());
             require(root.path("protocol").asText().equals(config.protocol().name()), json, "checkpoint protocol "
