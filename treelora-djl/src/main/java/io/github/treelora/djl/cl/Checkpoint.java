@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
 /**
  * The checkpoint a {@link ContinualTrainer} writes after each finished task, a directory of:
  * <ul>
- *   <li>{@value #JSON}: format, version, completed tasks, seed, protocol, strategy name, head size, the
+ *   <li>{@value #JSON}: format, version, completed tasks, seed, protocol, strategy name and id, head size, the
  *       backbone's name and SHA-256 (its weights are frozen and not saved), task ids and names, the accuracy
  *       matrix, per-task statistics, elapsed time, every adapter's per-layer structure (rank, alpha, dropout,
  *       rsLoRA, which of A and B train; for a variant other than plain LoRA its id as {@code "variant"} and which
@@ -143,6 +143,7 @@ final class Checkpoint {
             }
             root.put("completedTasks", d.completedTasks());
             root.put("strategy", d.strategy().name());
+            root.put("strategyId", d.strategy().id());
             root.put("seed", d.config().seed());
             root.put("protocol", d.config().protocol().name());
             root.put("taskInference", d.config().taskInference().name());
@@ -267,7 +268,7 @@ final class Checkpoint {
             return out;
         }
 
-        void checkCompatible(Backbone backbone, String sha, List<ContinualTask> tasks, String strategy,
+        void checkCompatible(Backbone backbone, String sha, List<ContinualTask> tasks, ContinualStrategy strategy,
                 ContinualTrainerConfig config, int numClasses, String objective) throws IOException {
             Path json = dir.resolve(JSON);
             require(objective(root).equals(objective), json, "checkpoint of a " + objective(root)
@@ -276,8 +277,13 @@ final class Checkpoint {
                     + backbone.name() + "' (SHA-256 " + sha + ") is not the checkpoint's '"
                     + root.path("backbone").path("name").asText() + "' (SHA-256 "
                     + root.path("backbone").path("sha256").asText() + ")");
-            require(root.path("strategy").asText().equals(strategy), json, "checkpoint of strategy "
-                    + root.path("strategy").asText() + ", resumed with " + strategy);
+            // The id decides; checkpoints written before strategies had ids hold the display name only.
+            String savedId = root.path("strategyId").asText(null);
+            boolean sameStrategy = savedId != null ? savedId.equals(strategy.id())
+                    : root.path("strategy").asText().equals(strategy.name());
+            require(sameStrategy, json, "checkpoint of strategy " + root.path("strategy").asText()
+                    + (savedId != null ? " (id " + savedId + ")" : "") + ", resumed with " + strategy.name() + " (id "
+                    + strategy.id() + ")");
             require(root.path("seed").asLong() == config.seed(), json, "checkpoint seed "
                     + root.path("seed").asLong() + " differs from the configured " + config.seed());
             require(root.path("protocol").asText().equals(config.protocol().name()), json, "checkpoint protocol "

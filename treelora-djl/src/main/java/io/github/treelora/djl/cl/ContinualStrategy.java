@@ -17,7 +17,7 @@ import java.util.Map;
  *   per epoch: beforeEpoch(epoch, stepsPerEpoch)
  *     per step: loss = task loss + lossTerm(step)  inside gradient recording
  *               backward; afterBackward(loss)      e.g. TreeLoRA's gradient term
- *               optimizer step (Adam, re-created per task)
+ *               optimizer step (ContinualTrainerConfig.optimizer(), re-created per task)
  *   afterTask(task, k)                             freeze, store vectors, grow bases, ...
  *   evaluation of tasks 0..k; checkpoint: saveState(dir)
  * close()
@@ -25,12 +25,23 @@ import java.util.Map;
  * On resume the trainer first re-creates every adapter the checkpoint lists (same names, shapes, frozen flags
  * and active sets, values loaded by name), then calls {@link #attach} and {@link #loadState}.
  *
- * <p>Implementations: {@link SeqLora}, {@link OLora}, {@link InfLora}, {@link TreeLoraStrategy}.
+ * <p>Implementations: {@link SeqLora}, {@link OLora}, {@link InfLora}, {@link TreeLoraStrategy}, all listed by id in
+ * {@link StrategyRegistry}; docs/architecture.md ("How to add a strategy") walks through writing one.
  */
 public interface ContinualStrategy extends AutoCloseable {
 
     /**
-     * A short name (for reports and per-strategy epoch budgets), e.g. {@code "O-LoRA"}.
+     * The stable identifier: lower-case letters, digits and {@code -}, e.g. {@code "olora"}. Per-strategy epoch
+     * budgets ({@link ContinualTrainerConfig#epochsFor}) and checkpoint compatibility key on it, and
+     * {@link StrategyRegistry} lists the built-in ones under it; it must not change when the display name does.
+     * Settings that make a different method (TreeLoRA's preset, ablations) belong in it.
+     *
+     * @return id
+     */
+    String id();
+
+    /**
+     * The display name for reports, logs and progress, e.g. {@code "O-LoRA"}.
      *
      * @return name
      */

@@ -13,7 +13,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import io.github.treelora.djl.lora.LoraInjector;
 import io.github.treelora.djl.lora.LoraModel;
 import io.github.treelora.metrics.AccuracyMatrix;
@@ -22,12 +21,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * Files.writeString(out, r.toJson());
  * }</pre>
  * Per task k: the engine's random seed is reset from (seed, k) (LoRA initialisation and dropout), a fresh
- * Adam optimizer is created (so its moments are reset at every task; this also makes a resume exact), each
+ * optimizer ({@link ContinualTrainerConfig#optimizer()}, Adam by default) is created (so its moments are reset at
+ * every task; this also makes a resume exact), each
  * epoch visits the training split in a permutation drawn from (seed, k, epoch), every step runs in its own
  * {@link NDManager}, then tasks 0..k are evaluated into the accuracy matrix and, if configured, a checkpoint
  * is written. {@link #resume} continues from the last checkpoint and gives the same result as an
@@ -54,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * {@code V = featureDim}); no head is built, training minimises the next-token loss on the completion tokens and
  * the accuracy matrix holds exact-match rates of greedy decoding (the {@link EvaluationProtocol} does not apply:
  * the answer is free text). Strategies, seeding and resume work the same way.
+ *
+ * <p>The trainer is the training loop; the rest are {@link TrainerListener}s, called in this order: the divergence
+ * check (a NaN or infinite loss ends the run with {@link NonFiniteLossException} before the step is applied),
+ * progress, evaluation (plain, or task-inferring with {@link TaskInference}), checkpoint writing, then the
+ * listeners given to the constructor. The run's state is a {@link TrainingRun}.
  *
  * <p>Progress: SLF4J logs one line per epoch and per task; a {@link TrainingProgress} given to the constructor
  * sees every step; without one, {@code progress(true)} and a terminal redraw one console line with task, epoch,
@@ -68,6 +70,7 @@ public final class ContinualTrainer {
 
     private final ContinualTrainerConfig config;
     private final TrainingProgress progress;
+    private final List<TrainerListener> extraListeners;
 
     /**
      * A trainer that shows progress as {@link ContinualTrainerConfig#progress()} says.
@@ -85,8 +88,22 @@ public final class ContinualTrainer {
      * @param progress receives every training step
      */
     public ContinualTrainer(ContinualTrainerConfig config, TrainingProgress progress) {
+        this(config, progress, List.of());
+    }
+
+    /**
+     * A trainer with more listeners, called after the trainer's own parts (divergence check, progress, evaluation,
+     * checkpoint) in the order given.
+     *
+     * @param config settings
+     * @param progress receives every training step
+     * @param listeners further listeners
+     */
+    public ContinualTrainer(ContinualTrainerConfig config, TrainingProgress progress,
+            List<? extends TrainerListener> listeners) {
         this.config = Objects.requireNonNull(config, "config");
         this.progress = Objects.requireNonNull(progress, "progress");
+        this.extraListeners = List.copyOf(Objects.requireNonNull(listeners, "listeners"));
     }
 
     /**
@@ -121,7 +138,8 @@ public final class ContinualTrainer {
      *
      * @param backbone a fresh backbone with the same weights as the interrupted run's
      * @param tasks the same task sequence
-     * @param strategy a new instance of the same strategy with the same settings
+     * @param strategy a new instance of the same strategy (same {@link ContinualStrategy#id()}) with the same
+     *     settings
      * @return the result of the whole run
      * @throws IOException if there is no checkpoint, or it is corrupted or does not match the arguments
      */
@@ -138,6 +156,7 @@ public final class ContinualTrainer {
         Objects.requireNonNull(backbone, "backbone");
         Objects.requireNonNull(strategy, "strategy");
         int numClasses = validate(tasks);
+        int epochs = config.epochsFor(strategy);
         boolean causalLm = TaskObjective.isCausalLm(tasks);
         if (causalLm && config.taskInference() != TaskInference.NONE) {
             throw new IllegalArgumentException("task inference " + config.taskInference() + " needs classification "
@@ -155,12 +174,12 @@ public final class ContinualTrainer {
         }
         String sha = Checkpoint.backboneSha256(block);
         if (loaded != null) {
-            loaded.checkCompatible(backbone, sha, tasks, strategy.name(), config, numClasses,
+            loaded.checkCompatible(backbone, sha, tasks, strategy, config, numClasses,
                     causalLm ? TaskObjective.CAUSAL_LM : TaskObjective.CLASSIFICATION);
         }
         NDManager parent = parameterManager(block);
         long startNanos = System.nanoTime();
-        try (NDManager run = parent.newSubManager()) {
+        try (NDManager runManager = parent.newSubManager()) {
             LoraInjector.freezeNonAdapterParameters(block);
             Engine.getInstance().setRandomSeed(seedInt(DataOrder.mix(config.seed(), -1, 0)));
             TaskObjective objective;
@@ -168,56 +187,64 @@ public final class ContinualTrainer {
                 objective = new TaskObjective.CausalLm(backbone);
             } else {
                 Linear head = Linear.builder().setUnits(numClasses).build();
-                head.initialize(run, DataType.FLOAT32, new Shape(1, backbone.featureDim()));
+                head.initialize(runManager, DataType.FLOAT32, new Shape(1, backbone.featureDim()));
                 objective = new TaskObjective.Classification(backbone, head, numClasses);
             }
-            Session s = new Session(backbone, lora, objective, run, tasks, strategy, numClasses, sha);
+            TrainingRun run = new TrainingRun(config, backbone, lora, objective, runManager, tasks, strategy,
+                    numClasses, sha, startNanos);
+            TaskInferringEvaluation inferring = config.taskInference() == TaskInference.NONE ? null
+                    : new TaskInferringEvaluation(config.taskInference(), numClasses, backbone.featureDim());
+            List<TrainerListener> listeners = listeners(inferring);
             int start = 0;
-            double previousSeconds = 0;
             if (loaded != null) {
                 loaded.restoreAdapters(lora);
                 if (objective.head() != null) {
                     loaded.restoreHead(objective.head());
                 }
                 start = loaded.completedTasks();
-                previousSeconds = loaded.elapsedSeconds();
-                s.accuracy = loaded.accuracy();
-                s.stats.addAll(loaded.taskStats());
-                if (s.identity != null) {
-                    for (int k = 0; k < start; k++) {
-                        s.recordTaskIdentity(k, loaded.taskActiveAdapters(k));
-                    }
+                run.restore(loaded.accuracy(), loaded.taskStats(), loaded.elapsedSeconds());
+                if (inferring != null) {
+                    inferring.restore(run, loaded, start);
                 }
-                strategy.attach(s);
+                strategy.attach(run);
                 strategy.loadState(loaded.strategyDir(), tasks.subList(0, start));
                 LOG.info("resumed {} after task {} of {} from {}", strategy.name(), start, tasks.size(),
                         config.checkpointDir());
             } else {
-                strategy.attach(s);
+                strategy.attach(run);
             }
             long remaining = 0;
             for (int k = start; k < tasks.size(); k++) {
-                remaining += (long) config.epochsFor(strategy.name()) * tasks.get(k).train().size();
+                remaining += (long) epochs * tasks.get(k).train().size();
             }
-            progress.started(strategy.name(), remaining);
+            for (TrainerListener l : listeners) {
+                l.runStarted(run, start, remaining);
+            }
             try {
                 for (int k = start; k < tasks.size(); k++) {
-                    s.trainTask(k);
-                    if (s.identity != null) {
-                        s.recordTaskIdentity(k, lora.activeAdaptersByLayer());
-                    }
-                    s.evaluateAfter(k);
-                    if (config.checkpointDir() != null) {
-                        double elapsed = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
-                        Checkpoint.save(config.checkpointDir(), s.checkpointData(k + 1, elapsed));
+                    trainTask(run, k, epochs, listeners);
+                    for (TrainerListener l : listeners) {
+                        l.taskFinished(run, k);
                     }
                 }
             } finally {
                 strategy.close();
             }
-            double total = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
-            return s.result(total, start);
+            return result(run, start);
         }
+    }
+
+    /** The trainer's own parts, in order, then the caller's. */
+    private List<TrainerListener> listeners(TaskInferringEvaluation inferring) {
+        List<TrainerListener> out = new ArrayList<>();
+        out.add(new DivergenceCheck());
+        out.add(new ProgressReport(progress));
+        out.add(inferring != null ? inferring : new PlainEvaluation());
+        if (config.checkpointDir() != null) {
+            out.add(new CheckpointWriter(config.checkpointDir(), inferring));
+        }
+        out.addAll(extraListeners);
+        return out;
     }
 
     /** Checks the tasks; returns the head size. */
@@ -279,271 +306,94 @@ public final class ContinualTrainer {
         return (int) (seed ^ (seed >>> 32)) & Integer.MAX_VALUE;
     }
 
-    /** The state of one run; it is also the strategies' context. */
-    private final class Session implements StrategyContext {
-        final Backbone backbone;
-        final LoraModel lora;
-        final TaskObjective objective;
-        final NDManager run;
-        final List<ContinualTask> tasks;
-        final ContinualStrategy strategy;
-        final int numClasses;
-        final String sha;
-        final Device device;
-        /** Class means and per-task adapter sets for task inference; null without it. */
-        final TaskIdentity identity;
-        AccuracyMatrix accuracy;
-        final List<ContinualResult.TaskStats> stats = new ArrayList<>();
-
-        Session(Backbone backbone, LoraModel lora, TaskObjective objective, NDManager run, List<ContinualTask> tasks,
-                ContinualStrategy strategy, int numClasses, String sha) {
-            this.backbone = backbone;
-            this.lora = lora;
-            this.objective = objective;
-            this.run = run;
-            this.tasks = tasks;
-            this.strategy = strategy;
-            this.numClasses = numClasses;
-            this.sha = sha;
-            this.device = run.getDevice();
-            this.accuracy = new AccuracyMatrix(tasks.size());
-            this.identity = config.taskInference() == TaskInference.NONE ? null
-                    : new TaskIdentity(config.taskInference(), numClasses, backbone.featureDim());
-        }
-
-        /** Stores task k's adapter-free class statistics (one pass over its training split) and adapter sets. */
-        void recordTaskIdentity(int k, Map<String, List<String>> active) {
-            TaskData data = tasks.get(k).train();
-            Map<Integer, TaskIdentity.ClassSums> sums = new LinkedHashMap<>();
-            ParameterStore ps = new ParameterStore(run, false);
-            int d = (int) backbone.featureDim();
-            lora.setAdaptersEnabled(false);
-            try {
-                for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
-                    int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
-                    try (NDManager step = run.newSubManager()) {
-                        float[] f = objective.features(ps, data.batch(idx, step).inputs()).toFloatArray();
-                        for (int r = 0; r < idx.length; r++) {
-                            sums.computeIfAbsent(data.label(idx[r]), c -> identity.newSums()).add(f, r * d);
-                        }
-                    }
-                }
-            } finally {
-                lora.setAdaptersEnabled(true);
-            }
-            identity.addTask(k, sums, active);
-        }
-
-        @Override
-        public LoraModel lora() {
-            return lora;
-        }
-
-        @Override
-        public NDManager manager() {
-            return run;
-        }
-
-        @Override
-        public long seed() {
-            return config.seed();
-        }
-
-        @Override
-        public int batchSize() {
-            return config.batchSize();
-        }
-
-        @Override
-        public int forwardPasses(TaskData data, int maxBatches) {
-            ParameterStore ps = new ParameterStore(run, false);
-            int n = Math.min(data.size(), Math.max(0, maxBatches) * config.batchSize());
-            for (int from = 0; from < n; from += config.batchSize()) {
-                int[] idx = range(from, Math.min(n, from + config.batchSize()));
-                try (NDManager step = run.newSubManager()) {
-                    objective.observe(ps, data.batch(idx, step).inputs());
-                }
-            }
-            return n;
-        }
-
-        void trainTask(int k) {
-            ContinualTask task = tasks.get(k);
-            int epochs = config.epochsFor(strategy.name());
-            int batch = config.batchSize();
-            int n = task.train().size();
-            int steps = (n + batch - 1) / batch;
-            Engine.getInstance().setRandomSeed(seedInt(DataOrder.mix(config.seed(), k, -1)));
-            // The task's training time includes the strategy's own work before and after the epochs (InfLoRA's
-            // representation passes and decompositions, TreeLoRA's tree rebuild): it is part of what the method
-            // costs to learn the task.
-            long t0 = System.nanoTime();
-            strategy.beforeTask(task, k);
-            Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) config.learningRate()))
-                    .build();
-            ParameterStore ps = new ParameterStore(run, false);
-            ps.setParameterServer(new LocalParameterServer(adam), new Device[] {device});
-            LOG.info("{}: task {}/{} '{}' ({} samples, {} epochs of {} steps)", strategy.name(), k + 1, tasks.size(),
-                    task.name(), n, epochs, steps);
-            long samples = 0;
-            long stepCount = 0;
-            List<Double> epochLosses = new ArrayList<>();
-            try (NDManager taskManager = run.newSubManager()) {
-                NDArray mask = objective.classMask(taskManager, task.classes());
-                for (int epoch = 0; epoch < epochs; epoch++) {
-                    int[] order = DataOrder.permutation(n, config.seed(), k, epoch);
-                    strategy.beforeEpoch(epoch, steps);
-                    double lossSum = 0;
-                    for (int s = 0; s < steps; s++) {
-                        int[] idx = Arrays.copyOfRange(order, s * batch, Math.min(n, (s + 1) * batch));
-                        double loss;
-                        try (NDManager step = run.newSubManager()) {
-                            LabeledBatch b = task.train().batch(idx, step);
-                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                                NDArray total = objective.loss(ps, b, mask);
-                                NDArray term = strategy.lossTerm(step);
-                                if (term != null) {
-                                    total = total.add(term);
-                                }
-                                loss = total.getFloat();
-                                if (!Double.isFinite(loss)) {
-                                    throw new NonFiniteLossException(strategy.name(), task, k, epoch, s, loss);
-                                }
-                                gc.backward(total);
+    /** Trains task k: the strategy's preparation, the epochs of steps, the strategy's end of task, statistics. */
+    private void trainTask(TrainingRun run, int k, int epochs, List<TrainerListener> listeners) {
+        List<ContinualTask> tasks = run.tasks();
+        ContinualStrategy strategy = run.strategy();
+        TaskObjective objective = run.objective();
+        NDManager manager = run.manager();
+        ContinualTask task = tasks.get(k);
+        int batch = config.batchSize();
+        int n = task.train().size();
+        int steps = (n + batch - 1) / batch;
+        Engine.getInstance().setRandomSeed(seedInt(DataOrder.mix(config.seed(), k, -1)));
+        // The task's training time includes the strategy's own work before and after the epochs (InfLoRA's
+        // representation passes and decompositions, TreeLoRA's tree rebuild): it is part of what the method
+        // costs to learn the task.
+        long t0 = System.nanoTime();
+        strategy.beforeTask(task, k);
+        Optimizer optimizer = config.optimizer().create(config.learningRate());
+        ParameterStore ps = new ParameterStore(manager, false);
+        ps.setParameterServer(new LocalParameterServer(optimizer), new Device[] {run.device()});
+        LOG.info("{}: task {}/{} '{}' ({} samples, {} epochs of {} steps)", strategy.name(), k + 1, tasks.size(),
+                task.name(), n, epochs, steps);
+        long samples = 0;
+        long stepCount = 0;
+        List<Double> epochLosses = new ArrayList<>();
+        try (NDManager taskManager = manager.newSubManager()) {
+            NDArray mask = objective.classMask(taskManager, task.classes());
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                int[] order = DataOrder.permutation(n, config.seed(), k, epoch);
+                strategy.beforeEpoch(epoch, steps);
+                double lossSum = 0;
+                for (int s = 0; s < steps; s++) {
+                    int[] idx = Arrays.copyOfRange(order, s * batch, Math.min(n, (s + 1) * batch));
+                    double loss;
+                    try (NDManager step = manager.newSubManager()) {
+                        LabeledBatch b = task.train().batch(idx, step);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray total = objective.loss(ps, b, mask);
+                            NDArray term = strategy.lossTerm(step);
+                            if (term != null) {
+                                total = total.add(term);
                             }
-                            strategy.afterBackward(loss);
-                            ps.updateAllParameters();
-                        }
-                        lossSum += loss;
-                        samples += idx.length;
-                        stepCount++;
-                        double secs = (System.nanoTime() - t0) / 1e9;
-                        progress.stepped(new TrainingProgress.Step(strategy.name(), k, tasks.size(), epoch, epochs, s,
-                                steps, idx.length, loss, samples / Math.max(secs, 1e-9)));
-                    }
-                    epochLosses.add(lossSum / steps);
-                    LOG.debug("{}: task {} epoch {} mean loss {}", strategy.name(), k, epoch, lossSum / steps);
-                }
-            } finally {
-                progress.taskTrained();
-            }
-            strategy.afterTask(task, k);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            stats.add(new ContinualResult.TaskStats(task.id(), task.name(), epochs, stepCount, samples, seconds,
-                    samples / Math.max(seconds, 1e-9), epochLosses));
-            LOG.info("{}: task {} '{}' trained in {} s ({} samples/s), last-epoch loss {}", strategy.name(), k,
-                    task.name(), String.format("%.2f", seconds), String.format("%.1f", samples / seconds),
-                    String.format("%.4f", epochLosses.get(epochLosses.size() - 1)));
-        }
-
-        void evaluateAfter(int j) {
-            TreeSet<Integer> seen = new TreeSet<>();
-            for (int i = 0; i <= j; i++) {
-                for (int c : tasks.get(i).classes()) {
-                    seen.add(c);
-                }
-            }
-            int[] seenClasses = seen.stream().mapToInt(Integer::intValue).toArray();
-            ParameterStore ps = new ParameterStore(run, false);
-            StringBuilder line = new StringBuilder();
-            long[] taskHits = new long[2];
-            for (int i = 0; i <= j; i++) {
-                ContinualTask t = tasks.get(i);
-                double acc = identity != null ? evaluateInferringTask(ps, i, j, taskHits)
-                        : evaluate(ps, t, config.protocol() == EvaluationProtocol.TASK_INCREMENTAL
-                        ? t.classes() : seenClasses);
-                accuracy.set(i, j, acc);
-                line.append(String.format(" %.4f", acc));
-            }
-            LOG.info("{}: accuracy after task {}:{}", strategy.name(), j, line);
-            if (identity != null) {
-                LOG.info("{}: task-identity accuracy after task {}: {}", strategy.name(), j,
-                        String.format("%.4f", (double) taskHits[0] / taskHits[1]));
-            }
-        }
-
-        /**
-         * Accuracy on task i's test split after task j with {@link TaskInference}: each sample goes through the
-         * model of its predicted task. {@code hits} accumulates {correct task predictions, samples}.
-         */
-        double evaluateInferringTask(ParameterStore ps, int i, int j, long[] hits) {
-            TaskData data = tasks.get(i).test();
-            Map<String, List<String>> current = lora.activeAdaptersByLayer();
-            long correct = 0;
-            try (NDManager evalManager = run.newSubManager()) {
-                NDArray[] masks = new NDArray[j + 1];
-                for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
-                    int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
-                    int[] predicted;
-                    try (NDManager step = run.newSubManager()) {
-                        lora.setAdaptersEnabled(false);
-                        try {
-                            predicted = identity.predict(objective.features(ps, data.batch(idx, step).inputs()), j);
-                        } finally {
-                            lora.setAdaptersEnabled(true);
-                        }
-                    }
-                    for (int p = 0; p <= j; p++) {
-                        List<Integer> group = new ArrayList<>();
-                        for (int r = 0; r < idx.length; r++) {
-                            if (predicted[r] == p) {
-                                group.add(idx[r]);
+                            loss = total.getFloat();
+                            for (TrainerListener l : listeners) {
+                                l.lossComputed(run, k, epoch, s, loss);
                             }
+                            gc.backward(total);
                         }
-                        if (group.isEmpty()) {
-                            continue;
-                        }
-                        if (p == i) {
-                            hits[0] += group.size();
-                        }
-                        if (masks[p] == null) {
-                            masks[p] = objective.classMask(evalManager, tasks.get(p).classes());
-                        }
-                        lora.setActiveAdaptersByLayer(identity.activeAt(p));
-                        try (NDManager step = run.newSubManager()) {
-                            LabeledBatch b = data.batch(group.stream().mapToInt(Integer::intValue).toArray(), step);
-                            correct += objective.correct(ps, b, masks[p]);
-                        }
+                        strategy.afterBackward(loss);
+                        ps.updateAllParameters();
                     }
-                    hits[1] += idx.length;
-                }
-            } finally {
-                lora.setActiveAdaptersByLayer(current);
-            }
-            return (double) correct / data.size();
-        }
-
-        double evaluate(ParameterStore ps, ContinualTask t, int[] visible) {
-            TaskData data = t.test();
-            double correct = 0;
-            try (NDManager evalManager = run.newSubManager()) {
-                NDArray mask = objective.classMask(evalManager, visible);
-                for (int from = 0; from < data.size(); from += config.evalBatchSize()) {
-                    int[] idx = range(from, Math.min(data.size(), from + config.evalBatchSize()));
-                    try (NDManager step = run.newSubManager()) {
-                        correct += objective.score(ps, data, idx, step, mask);
+                    lossSum += loss;
+                    samples += idx.length;
+                    stepCount++;
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    TrainingProgress.Step done = new TrainingProgress.Step(strategy.name(), k, tasks.size(), epoch,
+                            epochs, s, steps, idx.length, loss, samples / Math.max(secs, 1e-9));
+                    for (TrainerListener l : listeners) {
+                        l.stepped(run, done);
                     }
                 }
+                epochLosses.add(lossSum / steps);
+                LOG.debug("{}: task {} epoch {} mean loss {}", strategy.name(), k, epoch, lossSum / steps);
             }
-            return correct / data.size();
+        } finally {
+            for (TrainerListener l : listeners) {
+                l.epochsEnded(run, k);
+            }
         }
+        strategy.afterTask(task, k);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        run.addTaskStats(new ContinualResult.TaskStats(task.id(), task.name(), epochs, stepCount, samples, seconds,
+                samples / Math.max(seconds, 1e-9), epochLosses));
+        LOG.info("{}: task {} '{}' trained in {} s ({} samples/s), last-epoch loss {}", strategy.name(), k,
+                task.name(), String.format("%.2f", seconds), String.format("%.1f", samples / seconds),
+                String.format("%.4f", epochLosses.get(epochLosses.size() - 1)));
+    }
 
-        Checkpoint.Data checkpointData(int completed, double elapsedSeconds) {
-            return new Checkpoint.Data(completed, strategy, config, numClasses, backbone.name(), sha, tasks,
-                    accuracy, List.copyOf(stats), elapsedSeconds, lora, objective.head(), objective.name(),
-                    identity == null ? null : identity.activeSetsUpTo(completed));
-        }
-
-        ContinualResult result(double totalSeconds, int resumedAfter) {
-            ContinualMetrics metrics = ContinualMetrics.of(accuracy);
-            double[] ref = config.referenceAccuracies();
-            Double fwt = ref == null ? null : ContinualMetrics.forwardTransfer(accuracy, ref, tasks.size());
-            List<String> names = new ArrayList<>();
-            tasks.forEach(t -> names.add(t.name()));
-            return new ContinualResult(strategy.name(), strategy.settings(), config.toMap(), config.protocol(),
-                    config.seed(), backbone.name(), sha, names, accuracy.toArray(), metrics, fwt, List.copyOf(stats),
-                    totalSeconds, resumedAfter, environment(device));
-        }
+    private ContinualResult result(TrainingRun run, int resumedAfter) {
+        AccuracyMatrix accuracy = run.accuracyMatrix();
+        ContinualMetrics metrics = ContinualMetrics.of(accuracy);
+        double[] ref = config.referenceAccuracies();
+        Double fwt = ref == null ? null : ContinualMetrics.forwardTransfer(accuracy, ref, run.tasks().size());
+        List<String> names = new ArrayList<>();
+        run.tasks().forEach(t -> names.add(t.name()));
+        ContinualStrategy strategy = run.strategy();
+        return new ContinualResult(strategy.name(), strategy.settings(), config.toMap(), config.protocol(),
+                config.seed(), run.backbone().name(), run.backboneSha256(), names, accuracy.toArray(), metrics, fwt,
+                run.taskStats(), run.elapsedSeconds(), resumedAfter, RunEnvironment.of(run.device()));
     }
 
     /**
@@ -554,33 +404,5 @@ public final class ContinualTrainer {
         NDArray logp = logits.add(mask).logSoftmax(1);
         NDArray index = labels.toType(DataType.INT64, false).reshape(-1, 1);
         return logp.gather(index, 1).mean().neg();
-    }
-
-    private static int[] range(int from, int to) {
-        int[] idx = new int[to - from];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = from + i;
-        }
-        return idx;
-    }
-
-    /** JVM, OS, engine and thread information for reports. */
-    static Map<String, Object> environment(Device device) {
-        Map<String, Object> env = new LinkedHashMap<>();
-        env.put("javaVersion", System.getProperty("java.version"));
-        env.put("javaVendor", System.getProperty("java.vendor"));
-        env.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
-        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
-        env.put("availableProcessors", Runtime.getRuntime().availableProcessors());
-        env.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
-        Engine engine = Engine.getInstance();
-        env.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        env.put("djlVersion", Engine.getDjlVersion());
-        env.put("device", device.toString());
-        env.put("intraOpThreads", System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
-        env.put("interOpThreads", System.getProperty("ai.djl.pytorch.num_interop_threads", "engine default"));
-        env.put("ompNumThreads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
-        return env;
     }
 }

@@ -10,11 +10,11 @@ import java.util.Optional;
  * Immutable settings of a {@link ContinualTrainer}; build with {@link #builder()}.
  *
  * @param epochs epochs per task (default budget)
- * @param strategyEpochs per-strategy epoch budgets by {@link ContinualStrategy#name()} (the paper's speed-up
+ * @param strategyEpochs per-strategy epoch budgets by {@link ContinualStrategy#id()} (the paper's speed-up
  *     comes from TreeLoRA needing fewer epochs than the baselines)
  * @param batchSize training batch size
  * @param evalBatchSize evaluation batch size
- * @param learningRate Adam's constant learning rate (betas 0.9, 0.999, eps 1e-8: DJL's defaults)
+ * @param learningRate the optimizer's constant learning rate
  * @param seed the run's seed: head initialisation, LoRA initialisation (the engine is re-seeded per task),
  *     data order (a permutation per task and epoch)
  * @param protocol task- or class-incremental evaluation
@@ -24,10 +24,12 @@ import java.util.Optional;
  * @param referenceAccuracies per-task reference accuracies for FWT (for example a fresh head on the frozen
  *     backbone), null when not measured
  * @param taskInference how class-incremental evaluation picks the model for a sample of unknown task
+ * @param optimizer the optimizer created at every task start (default {@link OptimizerSpec#adam()})
  */
 public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEpochs, int batchSize,
         int evalBatchSize, double learningRate, long seed, EvaluationProtocol protocol, int numClasses,
-        Path checkpointDir, boolean progress, double[] referenceAccuracies, TaskInference taskInference) {
+        Path checkpointDir, boolean progress, double[] referenceAccuracies, TaskInference taskInference,
+        OptimizerSpec optimizer) {
 
     /**
      * Validates.
@@ -44,6 +46,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
      * @param progress any
      * @param referenceAccuracies nullable, finite values (copied)
      * @param taskInference non-null; not {@link TaskInference#NONE} only with the class-incremental protocol
+     * @param optimizer non-null
      */
     public ContinualTrainerConfig {
         if (epochs < 1) {
@@ -59,9 +62,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
             throw new IllegalArgumentException("batch sizes must be >= 1, got " + batchSize + " and "
                     + evalBatchSize);
         }
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
-        }
+        checkLearningRate(learningRate);
         Objects.requireNonNull(protocol, "protocol");
         if (numClasses < 0) {
             throw new IllegalArgumentException("numClasses must be >= 0 (0: derive from the tasks), got "
@@ -72,6 +73,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
             throw new IllegalArgumentException("task inference " + taskInference + " needs the CLASS_INCREMENTAL "
                     + "protocol (with " + protocol + " the task id is given)");
         }
+        Objects.requireNonNull(optimizer, "optimizer");
         if (referenceAccuracies != null) {
             referenceAccuracies = referenceAccuracies.clone();
             for (double a : referenceAccuracies) {
@@ -82,14 +84,39 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         }
     }
 
+    /** Rejects a learning rate that is not finite and positive, naming the option. */
+    static void checkLearningRate(double learningRate) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
+        }
+    }
+
     /**
      * The epoch budget of a strategy.
      *
-     * @param strategyName {@link ContinualStrategy#name()}
+     * @param strategyId {@link ContinualStrategy#id()}
      * @return its override, else {@link #epochs()}
      */
-    public int epochsFor(String strategyName) {
-        return strategyEpochs.getOrDefault(strategyName, epochs);
+    public int epochsFor(String strategyId) {
+        return strategyEpochs.getOrDefault(strategyId, epochs);
+    }
+
+    /**
+     * The epoch budget of a strategy, keyed by its id.
+     *
+     * @param strategy the strategy
+     * @return its override, else {@link #epochs()}
+     * @throws IllegalArgumentException if a budget is keyed by the strategy's display name instead of its id (it
+     *     would be ignored silently otherwise)
+     */
+    public int epochsFor(ContinualStrategy strategy) {
+        String id = strategy.id();
+        String name = strategy.name();
+        if (!name.equals(id) && strategyEpochs.containsKey(name) && !strategyEpochs.containsKey(id)) {
+            throw new IllegalArgumentException("epochs are set for '" + name + "', the display name of strategy '"
+                    + id + "'; per-strategy budgets are keyed by the id: use epochs(\"" + id + "\", n)");
+        }
+        return epochsFor(id);
     }
 
     /**
@@ -123,7 +150,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         m.put("batchSize", batchSize);
         m.put("evalBatchSize", evalBatchSize);
         m.put("learningRate", learningRate);
-        m.put("optimizer", "Adam(0.9, 0.999, eps 1e-8), re-created at every task start");
+        m.put("optimizer", optimizer.describe() + ", re-created at every task start");
         m.put("seed", seed);
         m.put("protocol", protocol.name());
         m.put("taskInference", taskInference.name());
@@ -133,8 +160,8 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
     }
 
     /**
-     * A builder with defaults: 1 epoch, batch 32, eval batch 128, lr 1e-3, seed 0, class-incremental without
-     * task inference, no checkpoints, progress on.
+     * A builder with defaults: 1 epoch, batch 32, eval batch 128, Adam with lr 1e-3, seed 0, class-incremental
+     * without task inference, no checkpoints, progress on.
      *
      * @return a builder
      */
@@ -161,6 +188,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         b.progress = progress;
         b.referenceAccuracies = referenceAccuracies;
         b.taskInference = taskInference;
+        b.optimizer = optimizer;
         return b;
     }
 
@@ -178,6 +206,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         private boolean progress = true;
         private double[] referenceAccuracies;
         private TaskInference taskInference = TaskInference.NONE;
+        private OptimizerSpec optimizer = OptimizerSpec.adam();
 
         private Builder() {
         }
@@ -192,12 +221,12 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         }
 
         /**
-         * @param strategyName a {@link ContinualStrategy#name()}
+         * @param strategyId a {@link ContinualStrategy#id()}, e.g. {@code "treelora"}
          * @param v that strategy's epochs per task
          * @return this builder
          */
-        public Builder epochs(String strategyName, int v) {
-            strategyEpochs.put(Objects.requireNonNull(strategyName, "strategyName"), v);
+        public Builder epochs(String strategyId, int v) {
+            strategyEpochs.put(Objects.requireNonNull(strategyId, "strategyId"), v);
             return this;
         }
 
@@ -220,7 +249,7 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         }
 
         /**
-         * @param v Adam learning rate
+         * @param v the optimizer's constant learning rate
          * @return this builder
          */
         public Builder learningRate(double v) {
@@ -292,13 +321,22 @@ public record ContinualTrainerConfig(int epochs, Map<String, Integer> strategyEp
         }
 
         /**
+         * @param v the optimizer created at every task start, e.g. {@link OptimizerSpec#adamW(double)}
+         * @return this builder
+         */
+        public Builder optimizer(OptimizerSpec v) {
+            optimizer = v;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the configuration
          */
         public ContinualTrainerConfig build() {
             return new ContinualTrainerConfig(epochs, strategyEpochs, batchSize, evalBatchSize, learningRate, seed,
-                    protocol, numClasses, checkpointDir, progress, referenceAccuracies, taskInference);
+                    protocol, numClasses, checkpointDir, progress, referenceAccuracies, taskInference, optimizer);
         }
     }
 }

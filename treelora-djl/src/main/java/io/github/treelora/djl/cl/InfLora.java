@@ -89,6 +89,14 @@ public final class InfLora implements ContinualStrategy {
         this.representationBatches = representationBatches;
     }
 
+    /** The strategy's {@link #id()}. */
+    public static final String ID = "inflora";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
     @Override
     public String name() {
         return "InfLoRA";
@@ -179,18 +187,21 @@ public final class InfLora implements ContinualStrategy {
         Map<String, double[][]> out = new LinkedHashMap<>();
         try (NDManager sums = context.manager().newSubManager()) {
             Map<LoraLinear, NDArray> acc = new LinkedHashMap<>();
-            for (LoraLinear layer : layers.values()) {
-                long in = layer.getInFeatures();
-                acc.put(layer, sums.zeros(new Shape(in, in), DataType.FLOAT32));
-                layer.setInputObserver((l, x, training) -> {
-                    NDArray flat = x.stopGradient().reshape(-1, in).toType(DataType.FLOAT32, false);
-                    acc.get(l).addi(flat.transpose().matMul(flat));
-                });
-            }
+            // Only this strategy's own registrations are removed: other observers of the layers stay.
+            List<LoraLinear.InputObserverHandle> handles = new ArrayList<>();
             try {
+                for (LoraLinear layer : layers.values()) {
+                    long in = layer.getInFeatures();
+                    NDArray sum = sums.zeros(new Shape(in, in), DataType.FLOAT32);
+                    acc.put(layer, sum);
+                    handles.add(layer.addInputObserver((l, x, training) -> {
+                        NDArray flat = x.stopGradient().reshape(-1, in).toType(DataType.FLOAT32, false);
+                        sum.addi(flat.transpose().matMul(flat));
+                    }));
+                }
                 context.forwardPasses(data, representationBatches);
             } finally {
-                layers.values().forEach(l -> l.setInputObserver(null));
+                handles.forEach(LoraLinear.InputObserverHandle::close);
             }
             for (Map.Entry<String, LoraLinear> e : layers.entrySet()) {
                 int in = (int) e.getValue().getInFeatures();

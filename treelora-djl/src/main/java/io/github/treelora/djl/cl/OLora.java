@@ -74,6 +74,14 @@ public final class OLora implements ContinualStrategy {
         this.lambda2 = lambda2;
     }
 
+    /** The strategy's {@link #id()}. */
+    public static final String ID = "olora";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
     @Override
     public String name() {
         return "O-LoRA";

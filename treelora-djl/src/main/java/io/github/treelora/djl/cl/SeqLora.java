@@ -30,6 +30,14 @@ public final class SeqLora implements ContinualStrategy {
         this.lora = Objects.requireNonNull(lora, "lora");
     }
 
+    /** The strategy's {@link #id()}. */
+    public static final String ID = "seqlora";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
     @Override
     public String name() {
         return "SeqLoRA";

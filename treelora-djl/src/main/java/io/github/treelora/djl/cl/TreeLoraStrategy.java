@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -85,6 +86,25 @@ public final class TreeLoraStrategy implements ContinualStrategy {
         this.lora = Objects.requireNonNull(lora, "lora");
         this.config = Objects.requireNonNull(config, "config");
         this.layout = Objects.requireNonNull(layout, "layout");
+    }
+
+    /**
+     * The id: {@code treelora} (PAPER preset) or {@code treelora-reference}, with {@code -lambda0} when the regulariser
+     * is off and {@code -random} with the random selector, as {@link StrategyRegistry} names the paper's ablations.
+     *
+     * @return id
+     */
+    @Override
+    public String id() {
+        String id = config.preset() == Preset.PAPER ? "treelora"
+                : "treelora-" + config.preset().name().toLowerCase(Locale.ROOT);
+        if (config.lambda().lambda() == 0) {
+            id += "-lambda0";
+        }
+        if (config.selectorPolicy() == SelectorPolicy.RANDOM) {
+            id += "-random";
+        }
+        return id;
     }
 
     /**

@@ -286,9 +286,14 @@ public final class LoraInjector {
 
     /**
      * The {@code limit} candidates closest to {@code name} by case-insensitive edit distance (ties by name), for
-     * "did you mean" hints in error messages.
+     * "did you mean" hints in error messages (also used for unknown strategy ids, {@code StrategyRegistry}).
+     *
+     * @param name the unknown name
+     * @param candidates the known names
+     * @param limit at most this many
+     * @return the closest candidates, closest first
      */
-    static List<String> closest(String name, java.util.Collection<String> candidates, int limit) {
+    public static List<String> closest(String name, java.util.Collection<String> candidates, int limit) {
         return candidates.stream().distinct()
                 .sorted(Comparator.comparingInt((String n) -> editDistance(name, n)).thenComparing(n -> n))
                 .limit(limit).collect(Collectors.toList());

@@ -65,7 +65,8 @@ public class LoraLinear extends Linear {
     private final Map<String, NDArray> mergeStates = new HashMap<>();
     private NDManager mergeManager;
     private boolean enabled = true;
-    private LoraInputObserver inputObserver;
+    /** Registered input observers, in registration order. */
+    private final List<InputObserverHandle> inputObservers = new ArrayList<>();
 
     /**
      * Wraps an initialised linear layer and freezes its weight and bias. No adapter is added yet.
@@ -599,30 +600,74 @@ public class LoraLinear extends Linear {
     }
 
     /**
-     * Registers an observer of this layer's inputs (one at a time; it replaces any previous one).
+     * Registers an observer of this layer's inputs. Several may be registered; they are called in registration
+     * order. The same observer registered twice is called twice.
      *
-     * @param observer the observer, or {@code null} to remove it
+     * @param observer the observer
+     * @return its handle: {@link InputObserverHandle#close()} (or {@link #removeInputObserver}) removes this
+     *     registration and no other
      */
-    public void setInputObserver(LoraInputObserver observer) {
-        this.inputObserver = observer;
+    public InputObserverHandle addInputObserver(LoraInputObserver observer) {
+        InputObserverHandle handle = new InputObserverHandle(Objects.requireNonNull(observer, "observer"));
+        inputObservers.add(handle);
+        return handle;
     }
 
     /**
-     * The registered input observer.
+     * Removes one registration; the other observers stay.
      *
-     * @return the observer, or {@code null}
+     * @param handle a handle returned by {@link #addInputObserver} of this layer
+     * @return whether it was registered (false when already removed, or when it belongs to another layer)
      */
-    public LoraInputObserver getInputObserver() {
-        return inputObserver;
+    public boolean removeInputObserver(InputObserverHandle handle) {
+        return inputObservers.remove(handle);
+    }
+
+    /**
+     * The registered input observers.
+     *
+     * @return the observers in registration order (a copy)
+     */
+    public List<LoraInputObserver> inputObservers() {
+        List<LoraInputObserver> out = new ArrayList<>(inputObservers.size());
+        inputObservers.forEach(h -> out.add(h.observer()));
+        return out;
+    }
+
+    /** One registration of a {@link LoraInputObserver} at this layer; closing it removes the registration. */
+    public final class InputObserverHandle implements AutoCloseable {
+        private final LoraInputObserver observer;
+
+        private InputObserverHandle(LoraInputObserver observer) {
+            this.observer = observer;
+        }
+
+        /**
+         * The registered observer.
+         *
+         * @return observer
+         */
+        public LoraInputObserver observer() {
+            return observer;
+        }
+
+        /** Removes this registration from the layer (nothing happens when it is already removed). */
+        @Override
+        public void close() {
+            removeInputObserver(this);
+        }
     }
 
     /** {@inheritDoc} */
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
-        LoraInputObserver observer = inputObserver;
-        if (observer != null) {
-            observer.onInput(this, inputs.singletonOrThrow(), training);
+        if (!inputObservers.isEmpty()) {
+            NDArray input = inputs.singletonOrThrow();
+            // A copy: an observer may remove itself (or another) while being called.
+            for (InputObserverHandle h : List.copyOf(inputObservers)) {
+                h.observer().onInput(this, input, training);
+            }
         }
         NDList baseOut = base.forward(parameterStore, inputs, training, params);
         if (!enabled || active.size() == merged.size()) {

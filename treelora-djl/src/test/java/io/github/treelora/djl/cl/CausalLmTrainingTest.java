@@ -114,7 +114,7 @@ class CausalLmTrainingTest {
     void trainedLongEnoughTheAdaptedDecoderGeneratesMostHeldOutAnswersExactly() throws Exception {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             ContinualResult r = new ContinualTrainer(config().epochs(25).build()).run(decoder(m), tasks(1, 24, 12),
-                    Strategies.create("SeqLoRA", lora()));
+                    Strategies.create("seqlora", lora()));
             // 24 test prompts, answer [10 + c, EOS]: a guess would match 1 in 24^2 (measured 0.79 here)
             assertTrue(r.accuracy()[0][0] > 0.6, "exact match " + r.accuracy()[0][0] + ", losses "
                     + r.tasks().get(0).epochLosses());
@@ -200,12 +200,12 @@ class CausalLmTrainingTest {
     void aLanguageModelCheckpointDoesNotResumeAClassificationRun(@TempDir Path tmp) throws Exception {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             new ContinualTrainer(config().epochs(1).checkpointDir(tmp).build()).run(decoder(m), tasks(1, 2, 2),
-                    Strategies.create("SeqLoRA", lora()));
+                    Strategies.create("seqlora", lora()));
         }
         ContinualTrainer trainer = new ContinualTrainer(config().epochs(1).checkpointDir(tmp).build());
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> trainer.resume(
-                    Synthetic.backbone(m, 2), Synthetic.tasks(1, 2, 4, 2, 5, 0.6), Strategies.create("SeqLoRA")));
+                    Synthetic.backbone(m, 2), Synthetic.tasks(1, 2, 4, 2, 5, 0.6), Strategies.create("seqlora")));
             assertTrue(e.getMessage().contains("checkpoint of a causal-lm task stream"), e.getMessage());
         }
     }
@@ -218,7 +218,7 @@ class CausalLmTrainingTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new ContinualTrainer(config().build()).run(decoder(m), List.of(lm.get(0), mixed),
-                            Strategies.create("SeqLoRA", lora())));
+                            Strategies.create("seqlora", lora())));
             assertTrue(e.getMessage().contains("task 1 'vectors'"), e.getMessage());
         }
     }

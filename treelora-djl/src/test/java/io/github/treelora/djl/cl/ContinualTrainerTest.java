@@ -180,7 +180,7 @@ class ContinualTrainerTest {
         ContinualTrainer trainer = new ContinualTrainer(config().checkpointDir(ckpt).build());
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             IOException e = assertThrows(IOException.class, () -> trainer.run(Synthetic.backbone(m, 1), tasks,
-                    new Strategies.Failing(Strategies.create("O-LoRA"), -1, 1)));
+                    new Strategies.Failing(Strategies.create("olora"), -1, 1)));
             assertTrue(e.getMessage().contains("injected"), e.getMessage());
         }
         assertEquals(1, Checkpoint.load(ckpt).completedTasks(), "the checkpoint after task 0 survived");
@@ -190,12 +190,12 @@ class ContinualTrainerTest {
         }
         ContinualResult resumed;
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            resumed = trainer.resume(Synthetic.backbone(m, 1), tasks, Strategies.create("O-LoRA"));
+            resumed = trainer.resume(Synthetic.backbone(m, 1), tasks, Strategies.create("olora"));
         }
         ContinualResult full;
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             full = new ContinualTrainer(config().build()).run(Synthetic.backbone(m, 1), tasks,
-                    Strategies.create("O-LoRA"));
+                    Strategies.create("olora"));
         }
         assertEquals(1, resumed.resumedAfterTask());
         for (int i = 0; i < 3; i++) {
@@ -207,7 +207,7 @@ class ContinualTrainerTest {
     void aTasksTrainingTimeIncludesTheStrategysWorkBeforeAndAfterItsEpochs() throws Exception {
         // InfLoRA's representation passes run in beforeTask/afterTask; they are part of what learning a task costs.
         long pauseMillis = 200;
-        ContinualStrategy slow = new Strategies.Failing(Strategies.create("SeqLoRA"), -1, -1) {
+        ContinualStrategy slow = new Strategies.Failing(Strategies.create("seqlora"), -1, -1) {
             @Override
             public void beforeTask(ContinualTask task, int index) {
                 pause(pauseMillis);
@@ -247,7 +247,7 @@ class ContinualTrainerTest {
         Path ckpt = tmp.resolve("ckpt");
         ContinualTrainer trainer = new ContinualTrainer(config().checkpointDir(ckpt).build());
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            trainer.run(Synthetic.backbone(m, 1), tasks, Strategies.create("SeqLoRA"));
+            trainer.run(Synthetic.backbone(m, 1), tasks, Strategies.create("seqlora"));
         }
         // A process killed after "move target to .old" and before "move new to target" leaves only the old copy.
         Files.move(ckpt, tmp.resolve(".ckpt.old-1234"));
@@ -256,11 +256,11 @@ class ContinualTrainerTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Backbone other = Synthetic.backbone(m, 99);
             IOException e = assertThrows(IOException.class, () -> trainer.resume(other, tasks,
-                    Strategies.create("SeqLoRA")));
+                    Strategies.create("seqlora")));
             assertTrue(e.getMessage().contains("backbone 'mlp-99'"), e.getMessage());
             assertTrue(new LoraModel(other.block()).loraLayers().isEmpty(), "the rejected backbone is unchanged");
             IOException wrongStrategy = assertThrows(IOException.class, () -> trainer.resume(
-                    Synthetic.backbone(m, 1), tasks, Strategies.create("O-LoRA")));
+                    Synthetic.backbone(m, 1), tasks, Strategies.create("olora")));
             assertTrue(wrongStrategy.getMessage().contains("strategy SeqLoRA"), wrongStrategy.getMessage());
         }
     }

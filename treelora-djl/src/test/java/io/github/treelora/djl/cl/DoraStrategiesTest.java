@@ -32,7 +32,7 @@ class DoraStrategiesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"SeqLoRA", "TreeLoRA-PAPER"})
+    @ValueSource(strings = {"seqlora", "treelora"})
     void doraAdaptersTrainCheckpointAndResumeExactly(String strategy) throws Exception {
         LoraConfig dora = Synthetic.lora(4).toBuilder().useDora(true).build();
         List<ContinualTask> tasks = Synthetic.tasks(3, 2, 16, 8, 2, 0.5);

@@ -2,8 +2,6 @@ package io.github.treelora.djl.cl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.github.treelora.Preset;
-import io.github.treelora.TreeLoraConfig;
 import io.github.treelora.djl.lora.LoraConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,31 +9,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** Fresh strategy instances for tests, and a wrapper that fails on purpose. */
+/** Fresh strategy instances for tests (from {@link StrategyRegistry}), and a wrapper that fails on purpose. */
 final class Strategies {
 
-    static final List<String> NAMES = List.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER",
-            "TreeLoRA-REFERENCE");
+    /** The ids the tests run. */
+    static final List<String> NAMES = List.of("seqlora", "olora", "inflora", "treelora", "treelora-reference");
+
+    /** The display names of {@link #NAMES}, as reports show them. */
+    static final Map<String, String> DISPLAY = Map.of("seqlora", "SeqLoRA", "olora", "O-LoRA", "inflora", "InfLoRA",
+            "treelora", "TreeLoRA-PAPER", "treelora-reference", "TreeLoRA-REFERENCE");
 
     private Strategies() {
     }
 
-    static ContinualStrategy create(String name) {
-        return create(name, Synthetic.lora(4));
+    static ContinualStrategy create(String id) {
+        return create(id, Synthetic.lora(4));
     }
 
-    /** The same strategies with another adapter configuration (e.g. q_proj and v_proj of a decoder). */
-    static ContinualStrategy create(String name, LoraConfig lora) {
-        return switch (name) {
-            case "SeqLoRA" -> new SeqLora(lora);
-            case "O-LoRA" -> new OLora(lora);
-            case "InfLoRA" -> new InfLora(lora, 0.9, 4);
-            case "TreeLoRA-PAPER" -> new TreeLoraStrategy(lora,
-                    TreeLoraConfig.builder(Preset.PAPER).lambda(0.1).build());
-            case "TreeLoRA-REFERENCE" -> new TreeLoraStrategy(lora,
-                    TreeLoraConfig.builder(Preset.REFERENCE).lambda(0.1).seed(3).build());
-            default -> throw new IllegalArgumentException(name);
-        };
+    /**
+     * The same strategies with another adapter configuration (e.g. q_proj and v_proj of a decoder). The tests'
+     * settings: InfLoRA with threshold 0.9 over 4 batches (the tiny tasks have few), TreeLoRA lambda 0.1 without a
+     * depth limit, seed 3 for TreeLoRA's REFERENCE selector.
+     */
+    static ContinualStrategy create(String id, LoraConfig lora) {
+        return StrategyRegistry.create(id, StrategyOptions.builder(lora).seed(3).infLora(0.9, 4).build());
     }
 
     /** Delegates everything; throws {@link Killed} at {@code beforeTask(killAt)} or {@code saveState} #failSave. */
@@ -49,6 +46,11 @@ final class Strategies {
             this.inner = inner;
             this.killAt = killAt;
             this.failSave = failSave;
+        }
+
+        @Override
+        public String id() {
+            return inner.id();
         }
 
         @Override

@@ -49,7 +49,7 @@ class StrategyTrainingTest {
                 // Two classes per task: chance is 0.5.
                 assertTrue(acc[i][i] > 0.8, name + " R[" + i + "][" + i + "] = " + acc[i][i]);
             }
-            assertEquals(name, r.strategy());
+            assertEquals(Strategies.DISPLAY.get(name), r.strategy());
             assertEquals(3, r.tasks().size());
         }
     }

@@ -90,7 +90,7 @@ class TaskInferenceTest {
     void exactTaskPredictionWithPerTaskAdaptersForgetsNothing() throws Exception {
         List<ContinualTask> tasks = Synthetic.tasks(3, 2, 24, 12, 8, 0.05);
         for (TaskInference mode : List.of(TaskInference.NEAREST_CLASS_MEAN, TaskInference.CLASS_GAUSSIAN)) {
-            for (String name : List.of("O-LoRA", "TreeLoRA-PAPER")) {
+            for (String name : List.of("olora", "treelora")) {
                 ContinualResult r;
                 try (NDManager m = NDManager.newBaseManager("PyTorch")) {
                     r = new ContinualTrainer(config(mode).build()).run(Synthetic.backbone(m, 3), tasks,
@@ -114,18 +114,18 @@ class TaskInferenceTest {
         ContinualResult full;
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             full = new ContinualTrainer(config(TaskInference.CLASS_GAUSSIAN).build()).run(Synthetic.backbone(m, 4),
-                    tasks, Strategies.create("InfLoRA"));
+                    tasks, Strategies.create("inflora"));
         }
         Path ckpt = tmp.resolve("ckpt");
         ContinualTrainer trainer = new ContinualTrainer(config(TaskInference.CLASS_GAUSSIAN).checkpointDir(ckpt)
                 .build());
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             assertThrows(Strategies.Killed.class, () -> trainer.run(Synthetic.backbone(m, 4), tasks,
-                    new Strategies.Failing(Strategies.create("InfLoRA"), 2, -1)));
+                    new Strategies.Failing(Strategies.create("inflora"), 2, -1)));
         }
         ContinualResult resumed;
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            resumed = trainer.resume(Synthetic.backbone(m, 4), tasks, Strategies.create("InfLoRA"));
+            resumed = trainer.resume(Synthetic.backbone(m, 4), tasks, Strategies.create("inflora"));
         }
         assertEquals(2, resumed.resumedAfterTask());
         for (int i = 0; i < 3; i++) {
@@ -135,7 +135,7 @@ class TaskInferenceTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             java.io.IOException e = assertThrows(java.io.IOException.class, () -> new ContinualTrainer(
                     config(TaskInference.NONE).checkpointDir(ckpt).build()).resume(Synthetic.backbone(m, 4), tasks,
-                    Strategies.create("InfLoRA")));
+                    Strategies.create("inflora")));
             assertTrue(e.getMessage().contains("task inference"), e.getMessage());
         }
     }

@@ -38,7 +38,7 @@ class TrainingProgressTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             // 2 tasks of 2 classes x 12 samples = 24 training samples each; batch 10: 3 steps (10, 10, 4) per epoch.
             new ContinualTrainer(ContinualTrainerConfig.builder().epochs(2).batchSize(10).build(), listener)
-                    .run(Synthetic.backbone(m, 1), Synthetic.tasks(2, 2, 12, 4, 1, 0.5), Strategies.create("SeqLoRA"));
+                    .run(Synthetic.backbone(m, 1), Synthetic.tasks(2, 2, 12, 4, 1, 0.5), Strategies.create("seqlora"));
         }
         assertEquals(List.of(2L * 2 * 24), totals);
         assertEquals(2, tasksTrained[0]);

@@ -9,6 +9,7 @@ import io.github.treelora.djl.cl.ContinualTrainer;
 import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
 import io.github.treelora.djl.cl.PooledBackbone;
+import io.github.treelora.djl.cl.StrategyRegistry;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraModel;
 import io.github.treelora.djl.lora.PeftAdapterIO;
@@ -121,7 +122,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String name = strategy.trim().toLowerCase(Locale.ROOT);
         if (!Strategies.NAMES.contains(name)) {
-            err.println("train-adapter: unknown strategy '" + strategy + "'; known: " + Strategies.NAMES);
+            err.println("train-adapter: " + StrategyRegistry.unknown(strategy));
             return 2;
         }
         if (!new OptionCheck("train-adapter", err).atLeast("--train-per-task", trainPerTask, 1)

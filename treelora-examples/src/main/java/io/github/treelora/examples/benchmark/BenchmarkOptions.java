@@ -1,5 +1,6 @@
 package io.github.treelora.examples.benchmark;
 
+import io.github.treelora.djl.cl.StrategyRegistry;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.examples.runtime.OptionCheck;
@@ -221,7 +222,7 @@ public final class BenchmarkOptions {
         List<String> names = strategies.stream().map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
         for (String n : names) {
             if (!Strategies.NAMES.contains(n)) {
-                err.println(job + ": unknown strategy '" + n + "'; known: " + Strategies.NAMES);
+                err.println(job + ": " + StrategyRegistry.unknown(n));
                 return null;
             }
         }
