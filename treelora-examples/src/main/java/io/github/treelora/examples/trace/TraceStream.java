@@ -151,9 +151,13 @@ public final class TraceStream {
             List<TraceTask.Example> eval = new ArrayList<>();
             String answer = ss.substring(ss.indexOf('.') + 1);
             for (WordNetReader.Synset s : nouns) {
-                List<TraceTask.Example> target = heldOut(s) ? eval : train;
-                int room = heldOut(s) ? per.validation() + per.test() : per.train();
-                if (target.size() < room && s.supersenseName().equals(ss) && used.add(s.offset())) {
+                if (!s.supersenseName().equals(ss)) {
+                    continue;
+                }
+                boolean held = heldOut(s);
+                List<TraceTask.Example> target = held ? eval : train;
+                int room = held ? per.validation() + per.test() : per.train();
+                if (target.size() < room && used.add(s.offset())) {
                     target.add(new TraceTask.Example(cut(definition(s), MAX_PROMPT_WORDS), answer));
                 }
             }
