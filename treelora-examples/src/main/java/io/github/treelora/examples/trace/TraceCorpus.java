@@ -1,5 +1,7 @@
 package io.github.treelora.examples.trace;
 
+import io.github.treelora.examples.data.Datasets;
+import io.github.treelora.examples.data.TextDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,7 +9,8 @@ import java.util.List;
 
 /**
  * The pretraining text the TRACE-like stream adds to the decoder's WordNet-gloss and English-fortune corpus: German,
- * Spanish and Italian fortunes, the training part of the Python files (in documents of {@value #CODE_LINES_PER_DOCUMENT}
+ * Spanish and Italian fortunes (those {@link TraceSources#heldOutFortune} holds out excepted), the training part of
+ * the Python files (in documents of {@value #CODE_LINES_PER_DOCUMENT}
  * consecutive non-blank lines; held-out files never enter), and seeded arithmetic equations. Plain text only: no
  * task prompt, label or answer format.
  */
@@ -22,6 +25,47 @@ public final class TraceCorpus {
     private TraceCorpus() {}
 
     /**
+     * The glosses and English fortunes of the trace decoder's corpus, split by {@link TraceSources#heldOutGloss} and
+     * {@link TraceSources#heldOutFortune}.
+     *
+     * @param glosses WordNet noun and verb glosses for pretraining
+     * @param heldOutGlosses the held-out glosses (perplexity; the stream's validation and test WordNet examples)
+     * @param englishFortunes English fortunes for pretraining (the held-out ones left out)
+     */
+    public record Texts(List<String> glosses, List<String> heldOutGlosses, List<String> englishFortunes) {
+        /** Copies the lists. */
+        public Texts {
+            glosses = List.copyOf(glosses);
+            heldOutGlosses = List.copyOf(heldOutGlosses);
+            englishFortunes = List.copyOf(englishFortunes);
+        }
+    }
+
+    /**
+     * The WordNet glosses (nouns and verbs) and English fortunes (Debian fortunes-min + fortunes) of the corpus,
+     * with the held-out texts separated.
+     *
+     * @param cache the data cache
+     * @return the split texts, in source order
+     * @throws IOException if a source is missing or invalid
+     */
+    public static Texts texts(Path cache) throws IOException {
+        List<String> glosses = new ArrayList<>();
+        List<String> heldOut = new ArrayList<>();
+        TextDataset wordnet = Datasets.wordnet(cache);
+        for (int i = 0; i < wordnet.size(); i++) {
+            (TraceSources.heldOutGloss(wordnet.text(i)) ? heldOut : glosses).add(wordnet.text(i));
+        }
+        List<String> fortunes = new ArrayList<>();
+        for (String f : Datasets.fortunes(cache)) {
+            if (!TraceSources.heldOutFortune(f)) {
+                fortunes.add(f);
+            }
+        }
+        return new Texts(glosses, heldOut, fortunes);
+    }
+
+    /**
      * The added documents.
      *
      * @param cache the data cache
@@ -33,7 +77,11 @@ public final class TraceCorpus {
         List<String> out = new ArrayList<>();
         for (String language : TraceSources.LANGUAGE_DIRS.keySet()) {
             if (!language.equals("english")) {
-                out.addAll(TraceSources.fortunes(cache, language));
+                for (String f : TraceSources.fortunes(cache, language)) {
+                    if (!TraceSources.heldOutFortune(f)) {
+                        out.add(f);
+                    }
+                }
             }
         }
         List<TraceSources.CodeFile> files = TraceSources.pythonFiles(cache);
@@ -63,7 +111,9 @@ public final class TraceCorpus {
 
     /** One-line description for the decoder card. */
     static final String DESCRIPTION = "plus Debian fortunes-de 0.35-1, fortunes-es 1.36, fortunes-it 1.99-4.1 "
-            + "(pictures and translations left out), the .py files of Debian python3-docutils 0.19+dfsg-6 except every "
+            + "(pictures and translations left out; like the English fortunes and the glosses, one text in "
+            + TraceSources.TEXT_HELD_OUT_EVERY + " chosen by a hash of the prompt it would make held out for the "
+            + "stream's validation and test splits), the .py files of Debian python3-docutils 0.19+dfsg-6 except every "
             + TraceSources.CODE_HELD_OUT_EVERY + "th file (held out for the code task), in documents of "
             + CODE_LINES_PER_DOCUMENT + " non-blank lines, and " + EQUATION_DOCUMENTS
             + " documents of 4 seeded arithmetic equations (a + b, a - b, a * b)";

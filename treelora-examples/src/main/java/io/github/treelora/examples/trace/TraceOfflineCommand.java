@@ -5,7 +5,12 @@ import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.djl.models.HostTensor;
+import io.github.treelora.djl.models.InMemoryTensorSource;
+import io.github.treelora.djl.models.StateDict;
+import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import ai.djl.ndarray.NDManager;
 import io.github.treelora.examples.backbone.Backbones;
 import io.github.treelora.examples.benchmark.BenchmarkOptions;
 import io.github.treelora.examples.benchmark.Budget;
@@ -73,8 +78,39 @@ public final class TraceOfflineCommand implements Callable<Integer> {
         return m;
     }
 
+    /** The output layer's module name; as a LoRA target it adapts the output path only (see {@link #withOwnHead}). */
+    static final String HEAD = "lm_head";
+
     @Spec
     private CommandSpec spec;
+
+    /**
+     * The model with an output matrix of its own: a decoder with tied embeddings gets an untied copy whose
+     * {@code lm_head.weight} equals the embedding table, so the same function, with a head that LoRA can wrap. An
+     * adapter on it then changes the output projection only, not the input embedding, as PEFT does when it targets
+     * the {@code lm_head} of a tied model. An untied decoder is returned as it is.
+     *
+     * @param lm a loaded decoder
+     * @param manager the manager that owns its parameters
+     * @return a decoder with an untied head computing the same logits
+     */
+    static LlamaForCausalLM withOwnHead(LlamaForCausalLM lm, NDManager manager) {
+        LlamaConfig c = lm.config();
+        if (!c.tieWordEmbeddings()) {
+            return lm;
+        }
+        LlamaConfig untied = new LlamaConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(),
+                c.numHiddenLayers(), c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(),
+                c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings(), false, c.qkvBias(), c.oProjBias(),
+                c.mlpBias(), c.slidingWindow(), c.hiddenAct(), c.unitOffsetNorm(), c.scaledEmbeddings());
+        Map<String, HostTensor> weights = new LinkedHashMap<>(StateDict.snapshot(lm));
+        weights.put(HEAD + ".weight", weights.get("model.embed_tokens.weight"));
+        LlamaForCausalLM own = new LlamaForCausalLM(untied);
+        own.initializeParameters(manager);
+        own.loadWeights(InMemoryTensorSource.of(weights));
+        lm.getParameters().values().forEach(p -> p.close());
+        return own;
+    }
 
     @Mixin
     BenchmarkOptions options = defaults();
@@ -92,7 +128,8 @@ public final class TraceOfflineCommand implements Callable<Integer> {
     Path decoder;
 
     @Option(names = "--lora-targets", split = ",", paramLabel = "MODULE[,MODULE...]",
-            description = "Adapted linear layers (default: q_proj,v_proj, the authors' choice).")
+            description = "Adapted linear layers (default: q_proj,v_proj, the authors' choice); lm_head adapts the "
+                    + "output projection (of a tied decoder: its output use of the embedding only, as PEFT does).")
     List<String> targets = new ArrayList<>(List.of("q_proj", "v_proj"));
 
     @Option(names = "--tune-epochs", split = ",", paramLabel = "N[,N...]",
@@ -200,8 +237,12 @@ public final class TraceOfflineCommand implements Callable<Integer> {
         List<RunRecord> runs;
         Map<String, Budget> used;
         try (HfTokenizer tokenizer = Decoders.tokenizer(dir)) {
+            boolean adaptHead = targets.contains(HEAD);
             ContinualBenchmark.BackboneSource backbones = manager -> {
                 LlamaForCausalLM lm = LlamaForCausalLM.fromPretrained(dir, manager);
+                if (adaptHead) {
+                    lm = withOwnHead(lm, manager);
+                }
                 return new Backbone("self-pretrained LLaMA decoder (" + dir.getFileName() + ")", lm,
                         lm.config().vocabSize());
             };

@@ -34,7 +34,41 @@ public final class TraceSources {
     /** Every {@value}-th Python file (in sorted path order, from the first) is held out of training and pretraining. */
     public static final int CODE_HELD_OUT_EVERY = 4;
 
+    /**
+     * One gloss or fortune in this many, chosen by the prompt it would make ({@link #heldOutGloss},
+     * {@link #heldOutFortune}), is held out of the decoder's pretraining; the stream draws its validation and test
+     * examples of the WordNet and fortune tasks from these texts only.
+     */
+    public static final int TEXT_HELD_OUT_EVERY = 20;
+
     private TraceSources() {}
+
+    /**
+     * Whether a WordNet gloss is held out of pretraining. Decided by a fixed hash of the prompt the stream would make
+     * of it (its definition, cut to {@link TraceStream#MAX_PROMPT_WORDS} words, in surface form), so that the
+     * decision does not depend on order or seed, and glosses that would make the same prompt share it.
+     *
+     * @param gloss a whole gloss ({@code Synset.gloss()})
+     * @return true for about one gloss in {@link #TEXT_HELD_OUT_EVERY}
+     */
+    public static boolean heldOutGloss(String gloss) {
+        return heldOutKey(TraceStream.cut(TraceStream.definition(gloss), TraceStream.MAX_PROMPT_WORDS));
+    }
+
+    /**
+     * Whether a fortune is held out of pretraining: as {@link #heldOutGloss}, by the prompt the language task would
+     * make of it (its first {@link TraceStream#FORTUNE_PROMPT_WORDS} words).
+     *
+     * @param fortune a whole fortune entry
+     * @return true for about one fortune in {@link #TEXT_HELD_OUT_EVERY}
+     */
+    public static boolean heldOutFortune(String fortune) {
+        return heldOutKey(TraceStream.cut(fortune, TraceStream.FORTUNE_PROMPT_WORDS));
+    }
+
+    private static boolean heldOutKey(String prompt) {
+        return Math.floorMod(prompt.hashCode(), TEXT_HELD_OUT_EVERY) == 0;
+    }
 
     private static Map<String, String> languageDirs() {
         Map<String, String> m = new LinkedHashMap<>();

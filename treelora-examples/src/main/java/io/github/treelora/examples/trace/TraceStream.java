@@ -33,8 +33,10 @@ import java.util.SplittableRandom;
  * Texts are in the word-level tokenizer's surface form (lower-cased words and punctuation runs separated by single
  * spaces, {@link #surface}); predictions are compared in the same form. Splits are disjoint and seeded: WordNet
  * synsets are shuffled once and dealt to the three WordNet tasks and their splits without repetition; fortunes and
- * arithmetic problems are de-duplicated across splits; code splits come from different files. Classification-like
- * tasks are balanced over their classes.
+ * arithmetic problems are de-duplicated across splits; code splits come from different files. Validation and test
+ * examples of the WordNet and fortune tasks come only from the glosses and fortunes held out of the decoder's
+ * pretraining ({@link TraceSources#heldOutGloss}, {@link TraceSources#heldOutFortune}), training examples only from
+ * the others; validation and test code lines come from files held out of pretraining. Classification-like tasks are balanced over their classes.
  */
 public final class TraceStream {
 
@@ -90,7 +92,11 @@ public final class TraceStream {
         return String.join(" ", WordLevelVocabulary.words(text));
     }
 
-    private static String cut(String text, int words) {
+    /** Words of a fortune that make the language task's prompt. */
+    public static final int FORTUNE_PROMPT_WORDS = 24;
+
+    /** The first {@code words} words of a text, in surface form. */
+    static String cut(String text, int words) {
         List<String> w = WordLevelVocabulary.words(text);
         return String.join(" ", w.subList(0, Math.min(words, w.size())));
     }
@@ -139,42 +145,55 @@ public final class TraceStream {
 
     private static TraceTask supersense(List<WordNetReader.Synset> nouns, Set<String> used, Sizes sizes) {
         List<List<TraceTask.Example>> byClass = new ArrayList<>();
+        Sizes per = perClass(sizes, SUPERSENSES.size());
         for (String ss : SUPERSENSES) {
-            List<TraceTask.Example> ex = new ArrayList<>();
+            List<TraceTask.Example> train = new ArrayList<>();
+            List<TraceTask.Example> eval = new ArrayList<>();
             String answer = ss.substring(ss.indexOf('.') + 1);
             for (WordNetReader.Synset s : nouns) {
-                if (ex.size() < perClass(sizes, SUPERSENSES.size()).total() && s.supersenseName().equals(ss)
-                        && used.add(s.offset())) {
-                    ex.add(new TraceTask.Example(cut(definition(s), MAX_PROMPT_WORDS), answer));
+                if (!s.supersenseName().equals(ss)) {
+                    continue;
+                }
+                boolean held = heldOut(s);
+                List<TraceTask.Example> target = held ? eval : train;
+                int room = held ? per.validation() + per.test() : per.train();
+                if (target.size() < room && used.add(s.offset())) {
+                    target.add(new TraceTask.Example(cut(definition(s), MAX_PROMPT_WORDS), answer));
                 }
             }
-            byClass.add(ex);
+            train.addAll(eval);
+            byClass.add(train);
         }
         return balanced("supersense", "name the supersense of a noun gloss", TraceMetric.ACCURACY, 1, byClass, sizes);
     }
 
     private static TraceTask lemma(List<WordNetReader.Synset> nouns, Map<String, Integer> glossWords,
             Set<String> used, Sizes sizes) {
-        List<TraceTask.Example> ex = new ArrayList<>();
+        List<TraceTask.Example> train = new ArrayList<>();
+        List<TraceTask.Example> eval = new ArrayList<>();
         for (WordNetReader.Synset s : nouns) {
             String lemma = surface(s.words().get(0).replace('_', ' '));
             String def = definition(s);
             List<String> words = WordLevelVocabulary.words(lemma);
             boolean common = words.stream().allMatch(w -> glossWords.getOrDefault(w, 0) >= MIN_LEMMA_GLOSS_COUNT);
-            if (ex.size() < sizes.total() && !words.isEmpty() && words.size() <= 3 && lemma.matches("[a-z ]+") && common
-                    && WordLevelVocabulary.words(def).size() >= 3 && used.add(s.offset())) {
-                ex.add(new TraceTask.Example(cut(def, MAX_PROMPT_WORDS), lemma));
+            List<TraceTask.Example> target = heldOut(s) ? eval : train;
+            if (target.size() < room(s, sizes) && !words.isEmpty() && words.size() <= 3 && lemma.matches("[a-z ]+")
+                    && common && WordLevelVocabulary.words(def).size() >= 3 && used.add(s.offset())) {
+                target.add(new TraceTask.Example(cut(def, MAX_PROMPT_WORDS), lemma));
             }
         }
-        return split("lemma", "the word a gloss defines", TraceMetric.ROUGE_L, 3, ex, sizes);
+        train.addAll(eval);
+        return split("lemma", "the word a gloss defines", TraceMetric.ROUGE_L, 3, train, sizes);
     }
 
     private static TraceTask simplify(List<WordNetReader.Synset> nouns, Set<String> used, Sizes sizes) {
-        List<TraceTask.Example> ex = new ArrayList<>();
+        List<TraceTask.Example> train = new ArrayList<>();
+        List<TraceTask.Example> eval = new ArrayList<>();
         int maxWords = 16;
         for (WordNetReader.Synset s : nouns) {
             List<String> w = WordLevelVocabulary.words(definition(s));
-            if (ex.size() >= sizes.total() || w.size() < 5 || w.size() > maxWords) {
+            List<TraceTask.Example> ex = heldOut(s) ? eval : train;
+            if (ex.size() >= room(s, sizes) || w.size() < 5 || w.size() > maxWords) {
                 continue;
             }
             List<String> kept = new ArrayList<>();
@@ -187,12 +206,28 @@ public final class TraceStream {
                 ex.add(new TraceTask.Example(String.join(" ", w), String.join(" ", kept)));
             }
         }
-        return split("simplify", "rewrite a gloss without function words", TraceMetric.SARI, maxWords, ex, sizes);
+        train.addAll(eval);
+        return split("simplify", "rewrite a gloss without function words", TraceMetric.SARI, maxWords, train, sizes);
+    }
+
+    /** Whether a synset's gloss is held out of the decoder's pretraining (only those feed validation and test). */
+    private static boolean heldOut(WordNetReader.Synset s) {
+        return TraceSources.heldOutGloss(s.gloss());
+    }
+
+    /** How many examples a WordNet task takes from synsets like {@code s}: training or validation + test. */
+    private static int room(WordNetReader.Synset s, Sizes sizes) {
+        return heldOut(s) ? sizes.validation() + sizes.test() : sizes.train();
     }
 
     /** The gloss's definition: the text before its first quoted example or semicolon-separated example. */
     static String definition(WordNetReader.Synset s) {
-        String g = s.gloss();
+        return definition(s.gloss());
+    }
+
+    /** A gloss's definition: the text before its first quoted example or semicolon-separated example. */
+    static String definition(String gloss) {
+        String g = gloss;
         int q = g.indexOf('"');
         if (q >= 0) {
             g = g.substring(0, q);
@@ -255,16 +290,19 @@ public final class TraceStream {
         List<List<TraceTask.Example>> byClass = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x1A6L);
         for (int l = 0; l < names.size(); l++) {
-            List<String> pool = new ArrayList<>();
+            List<String> trainPool = new ArrayList<>();
+            List<String> evalPool = new ArrayList<>();
             for (String f : byLanguage.get(l)) {
-                String s = cut(f, 24);
+                String s = cut(f, FORTUNE_PROMPT_WORDS);
                 int words = WordLevelVocabulary.words(s).size();
                 if (words >= 6 && seen.add(s)) {
-                    pool.add(s);
+                    (TraceSources.heldOutFortune(f) ? evalPool : trainPool).add(s);
                 }
             }
             List<TraceTask.Example> ex = new ArrayList<>();
-            for (String s : sample(pool, per.total(), rnd)) {
+            List<String> chosen = sample(trainPool, per.train(), rnd);
+            chosen.addAll(sample(evalPool, per.validation() + per.test(), rnd));
+            for (String s : chosen) {
                 ex.add(new TraceTask.Example(s, names.get(l)));
             }
             byClass.add(ex);

@@ -25,18 +25,24 @@ class PretrainDecoderCommandTest {
     @TempDir
     Path dir;
 
-    @Test
-    void writesALoadableSelfPretrainedDecoder() throws Exception {
+    /** Runs a tiny pretraining on real texts into {@code dir}; asserts it succeeds. */
+    private void pretrainTiny(String... options) throws Exception {
         Path cache = Datasets.defaultCache();
         RequiredData.require(() -> Datasets.wordnet(cache));
         RequiredData.require(() -> Datasets.fortunes(cache));
         StringWriter out = new StringWriter();
         CommandLine cli = new CommandLine(new TreeLoraCli());
         cli.setOut(new PrintWriter(out));
-        int code = cli.execute("pretrain-decoder", "--output", dir.toString(), "--data", cache.toString(),
-                "--steps", "3", "--batch", "4", "--seq", "16", "--text-limit", "300", "--vocab", "300",
-                "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32");
-        assertEquals(0, code, out.toString());
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("pretrain-decoder", "--output",
+                dir.toString(), "--data", cache.toString(), "--batch", "4", "--seq", "16", "--hidden", "16",
+                "--layers", "1", "--heads", "2", "--intermediate", "32"));
+        args.addAll(java.util.List.of(options));
+        assertEquals(0, cli.execute(args.toArray(String[]::new)), out.toString());
+    }
+
+    @Test
+    void writesALoadableSelfPretrainedDecoder() throws Exception {
+        pretrainTiny("--steps", "3", "--text-limit", "300", "--vocab", "300");
         for (String f : Decoders.FILES) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f + " missing");
         }
@@ -48,6 +54,28 @@ class PretrainDecoderCommandTest {
             LlamaForCausalLM lm = LlamaForCausalLM.fromPretrained(dir, m);
             assertEquals(300, lm.config().vocabSize());
             assertEquals(16, lm.config().hiddenSize());
+            assertTrue(lm.config().tieWordEmbeddings());
         }
+    }
+
+    @Test
+    void anUntiedHeadIsWrittenAsItsOwnMatrix() throws Exception {
+        pretrainTiny("--untied-head", "--steps", "2", "--text-limit", "200", "--vocab", "200");
+        try (NDManager m = NDManager.newBaseManager()) {
+            LlamaForCausalLM lm = LlamaForCausalLM.fromPretrained(dir, m);
+            assertTrue(!lm.config().tieWordEmbeddings() && lm.namedParameters().containsKey("lm_head.weight"));
+        }
+    }
+
+    @Test
+    void theTraceCorpusRefusesAnotherHeldOutRule() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new TreeLoraCli());
+        cli.setErr(new PrintWriter(err));
+        Path output = dir.resolve("never");
+        assertEquals(2, cli.execute("pretrain-decoder", "--corpus", "trace", "--held-out-every", "10", "--output",
+                output.toString()));
+        assertTrue(err.toString().contains("--held-out-every does not apply to --corpus trace"), err.toString());
+        assertTrue(!Files.exists(output));
     }
 }

@@ -40,6 +40,34 @@ class ShippedTraceDecoderTest {
         }
     }
 
+    /**
+     * {@code --lora-targets ...,lm_head} on the tied decoder: the untied copy computes the same logits, has an
+     * output matrix of its own, and LoRA wraps its head.
+     */
+    @Test
+    void anOwnHeadKeepsTheLogitsAndTakesLora() throws Exception {
+        Path dir = TraceOfflineCommand.shippedDecoder();
+        try (NDManager m = NDManager.newBaseManager()) {
+            LlamaForCausalLM tied = LlamaForCausalLM.fromPretrained(dir, m);
+            assertTrue(tied.config().tieWordEmbeddings());
+            ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(m, false);
+            ai.djl.ndarray.NDArray ids = m.create(new long[] {2, 215, 627, 234, 235, 4, 2, 49, 3, 0},
+                    new ai.djl.ndarray.types.Shape(2, 5));
+            float[] before = tied.logits(ps, ids, null, null, false).toFloatArray();
+            LlamaForCausalLM own = TraceOfflineCommand.withOwnHead(tied, m);
+            assertTrue(!own.config().tieWordEmbeddings() && own.namedParameters().containsKey("lm_head.weight"));
+            float[] after = own.logits(ps, ids, null, null, false).toFloatArray();
+            assertEquals(before.length, after.length);
+            for (int i = 0; i < before.length; i++) {
+                assertEquals(before[i], after[i], 1e-5, "logit " + i);
+            }
+            io.github.treelora.djl.lora.LoraConfig lora = io.github.treelora.djl.lora.LoraConfig.builder().rank(2)
+                    .alpha(4).targetModules("lm_head").build();
+            List<String> wrapped = io.github.treelora.djl.lora.LoraInjector.inject(own, "default", lora);
+            assertEquals(List.of("lm_head"), wrapped);
+        }
+    }
+
     @Test
     void theVocabularyHoldsTheAnswersOfTheClassificationAndArithmeticTasks() throws Exception {
         List<String> vocab = List.of(TraceData.vocabulary(TraceOfflineCommand.shippedDecoder()));

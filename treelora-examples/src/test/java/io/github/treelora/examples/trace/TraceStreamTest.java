@@ -128,6 +128,45 @@ class TraceStreamTest {
         assertTrue(e.getMessage().contains("task '"), e.getMessage());
     }
 
+    /**
+     * No validation or test prompt of the text tasks (the benchmark's sizes and seeds) is the prompt that a text of the
+     * decoder's pretraining corpus would make (a gloss's definition, a fortune's opening, in the tokenizer's surface
+     * form); the code task's held-out files are kept apart by file.
+     */
+    @Test
+    void validationAndTestPromptsNeverEnterPretraining() throws IOException {
+        Path cache = Datasets.defaultCache();
+        TraceCorpus.Texts texts = TraceCorpus.texts(cache);
+        Set<String> fromCorpus = new HashSet<>();
+        for (String g : texts.glosses()) {
+            fromCorpus.add(TraceStream.surface(TraceStream.definition(g)));
+            fromCorpus.add(TraceStream.cut(TraceStream.definition(g), TraceStream.MAX_PROMPT_WORDS));
+        }
+        List<String> fortunes = new java.util.ArrayList<>(texts.englishFortunes());
+        fortunes.addAll(TraceCorpus.extraTexts(cache, 42));
+        for (String f : fortunes) {
+            fromCorpus.add(TraceStream.cut(f, TraceStream.FORTUNE_PROMPT_WORDS));
+        }
+        int checked = 0;
+        for (long seed = 1; seed <= 3; seed++) {
+            for (TraceTask t : TraceStream.build(cache, new TraceStream.Sizes(200, 60, 60), seed)) {
+                if (t.name().equals("code") || t.name().equals("arithmetic")) {
+                    continue;
+                }
+                for (List<TraceTask.Example> split : List.of(t.validation(), t.test())) {
+                    for (TraceTask.Example e : split) {
+                        assertTrue(!fromCorpus.contains(e.prompt()), t.name() + " seed " + seed + ": '" + e.prompt()
+                                + "' comes from a pretraining text");
+                        checked++;
+                    }
+                }
+                // the check can fail: training prompts do come from the corpus
+                assertTrue(fromCorpus.contains(t.train().get(0).prompt()), t.name() + ": " + t.train().get(0));
+            }
+        }
+        assertEquals(3 * 4 * 120, checked);
+    }
+
     @Test
     void metricsScoreInTheTokenizersSurfaceForm() {
         assertEquals("self . x = foo ( y )", TraceStream.surface("self.x = foo(y)"));
