@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import io.github.treelora.djl.models.llama.CausalLmLoss;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import java.util.Arrays;
 import java.util.List;
 

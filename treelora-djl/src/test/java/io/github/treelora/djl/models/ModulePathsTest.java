@@ -16,7 +16,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import io.github.treelora.djl.lora.ModuleContainer;
+import io.github.treelora.djl.models.ModuleContainer;
 import io.github.treelora.djl.models.bert.BertConfig;
 import io.github.treelora.djl.models.bert.BertModel;
 import io.github.treelora.djl.models.vit.ViTConfig;

@@ -1,5 +1,6 @@
 package io.github.treelora.djl.models.llama;
 
+import io.github.treelora.djl.loss.CausalLmLoss;
 import java.nio.file.Path;
 import io.github.treelora.djl.models.HfCheckpoint;
 import ai.djl.ndarray.NDArray;

@@ -15,6 +15,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraInjector;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import io.github.treelora.djl.models.HostTensor;
 import io.github.treelora.djl.models.InMemoryTensorSource;
 import io.github.treelora.djl.models.StateDict;
