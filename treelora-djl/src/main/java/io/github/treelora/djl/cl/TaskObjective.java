@@ -21,7 +21,7 @@ import java.util.List;
  */
 interface TaskObjective {
 
-    /** Checkpoint name of the classification objective (absent from its checkpoints: the original format). */
+    /** Checkpoint name of the classification objective (absent from its checkpoints of format version 1). */
     String CLASSIFICATION = "classification";
     /** Checkpoint name of the causal-LM objective. */
     String CAUSAL_LM = "causal-lm";
