@@ -298,6 +298,37 @@ class PeftAdapterIOTest {
     }
 
     @Test
+    void savingOverAPeftDirectoryKeepsItsOtherFilesAndSubAdapters() throws IOException {
+        Path dir = tmp.resolve("peft");
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            LoraModel model = vitWithTrainedLookingAdapter(manager, 6);
+            model.saveAdapter("task0", dir);
+            // What PEFT's save_pretrained also writes: a model card, and non-default adapters in sub-directories.
+            Files.writeString(dir.resolve("README.md"), "model card");
+            model.saveAdapter("task0", dir.resolve("second"));
+            Parameter b0 = model.loraB("task0").values().iterator().next();
+            b0.getArray().set(LoraTestSupport.randomFloats(new Random(7), (int) b0.getArray().size()));
+            model.saveAdapter("task0", dir);
+            try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(PeftAdapterIO.WEIGHTS_FILE))) {
+                assertArrayEquals(b0.getArray().toFloatArray(),
+                        f.readFloats(PeftAdapterIO.keyB(model.modulePaths("task0").get(0))));
+            }
+            assertEquals("model card", Files.readString(dir.resolve("README.md")));
+            assertEquals(Set.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE),
+                    Set.copyOf(listing(dir.resolve("second"))));
+            assertEquals(Set.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE, "README.md", "second"),
+                    Set.copyOf(listing(dir)));
+            assertEquals(List.of("peft"), listing(tmp), "no temporary directory is left beside it");
+        }
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void writtenDirectoriesAndRewrittenFilesGetTheUmaskPermissionsAndNoTemporaryFileStays() throws IOException {
         assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
         Set<PosixFilePermission> dirReference = Files.getPosixFilePermissions(
