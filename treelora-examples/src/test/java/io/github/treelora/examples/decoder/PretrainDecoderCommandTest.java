@@ -5,16 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code pretrain-decoder} on a few hundred real texts with a tiny model: writes every file of the Hugging Face
@@ -27,16 +24,10 @@ class PretrainDecoderCommandTest {
 
     @Test
     void writesALoadableSelfPretrainedDecoder() throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.wordnet(cache));
-        RequiredData.require(() -> Datasets.fortunes(cache));
-        StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        int code = cli.execute("pretrain-decoder", "--output", dir.toString(), "--data", cache.toString(),
+        Path cache = RequiredData.cache(Datasets::wordnet, Datasets::fortunes);
+        CliRun run = CliRun.execute("pretrain-decoder", "--output", dir.toString(), "--data", cache.toString(),
                 "--steps", "3", "--batch", "4", "--seq", "16", "--text-limit", "300", "--vocab", "300",
-                "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32");
-        assertEquals(0, code, out.toString());
+                "--hidden", "16", "--layers", "1", "--heads", "2", "--intermediate", "32").assertSucceeded();
         for (String f : Decoders.FILES) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f + " missing");
         }

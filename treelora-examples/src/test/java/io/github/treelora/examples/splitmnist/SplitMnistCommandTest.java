@@ -5,19 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code split-mnist --quick} and {@code split-fashion-mnist --quick} end to end on the real data and the shipped
@@ -41,18 +38,11 @@ class SplitMnistCommandTest {
     }
 
     private void quickRun(String command, String domainNote) throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> command.equals("split-mnist") ? Datasets.mnist(cache) : Datasets.fashionMnist(cache));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
+        Path cache = RequiredData.cache(command.equals("split-mnist") ? Datasets::mnist : Datasets::fashionMnist);
         long t0 = System.nanoTime();
-        int code = cli.execute(command, "--quick", "--output", dir.toString(), "--data", cache.toString());
+        CliRun cli = CliRun.execute(command, "--quick", "--output", dir.toString(), "--data", cache.toString());
         System.out.printf("[SplitMnistCommandTest] %s --quick took %.1f s%n", command, (System.nanoTime() - t0) / 1e9);
-        assertEquals(0, code, err + "\n" + out);
-        String console = out.toString();
+        String console = cli.assertSucceeded().out();
         for (String s : new String[] {"SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"}) {
             assertTrue(console.lines().anyMatch(l -> l.startsWith(s + " ")), "table row of " + s + ":\n" + console);
         }
