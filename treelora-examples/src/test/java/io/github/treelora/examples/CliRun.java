@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.treelora.examples.benchmark.ContinualReport;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import picocli.CommandLine;
 
 /**
@@ -54,6 +60,30 @@ public record CliRun(int code, String out, String err) {
     public CliRun assertSucceeded() {
         assertEquals(0, code, err + "\n" + out);
         return this;
+    }
+
+    /**
+     * Reads a benchmark's {@code results.json} and checks its runs: one per strategy in {@code strategies}, each with
+     * an accuracy matrix of {@code tasks} rows whose entries on and above the diagonal are accuracies
+     * ({@link #assertAccuracies}).
+     *
+     * @param dir the output directory
+     * @param strategies the display names of the strategies that ran
+     * @param tasks the number of tasks
+     * @return the whole {@code results.json}
+     * @throws IOException if it cannot be read
+     */
+    public static JsonNode assertRuns(Path dir, Set<String> strategies, int tasks) throws IOException {
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
+        JsonNode runs = json.get("runs");
+        assertEquals(strategies.size(), runs.size());
+        Set<String> names = new HashSet<>();
+        for (JsonNode run : runs) {
+            names.add(run.get("strategy").asText());
+            assertAccuracies(run, tasks);
+        }
+        assertEquals(strategies, names);
+        return json;
     }
 
     /**

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,13 +29,19 @@ class InspectCommandTest {
         return f;
     }
 
+    /** The tree {@code inspect} prints as JSON for the task vectors {@code json}, with {@code options}. */
+    private JsonNode tree(String json, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("inspect", "--vectors", write(json).toString()));
+        args.addAll(List.of(options));
+        CliRun r = run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
     @Test
     void printsTheReferenceTreeOfAHandComputedCase() throws Exception {
         // Layer 0: v = 1, 3, 2, 6 -> u = 1, 2, -1, 4; m = 1.5; s = 1.5, 3, -1.5, 6; lower median 1.5.
-        Path f = write("{\"tasks\": [[[1]], [[3]], [[2]], [[6]]]}");
-        CliRun r = run("inspect", "--vectors", f.toString(), "--preset", "reference");
-        assertEquals(0, r.code(), r.err());
-        JsonNode root = new ObjectMapper().readTree(r.out());
+        JsonNode root = tree("{\"tasks\": [[[1]], [[3]], [[2]], [[6]]]}", "--preset", "reference");
         assertEquals(0, root.get("depth").asInt());
         assertEquals(1.5, root.get("threshold").asDouble(), 1e-9);
         assertEquals("[0,1,3]", root.get("left").get("tasks").toString());
@@ -43,10 +51,7 @@ class InspectCommandTest {
 
     @Test
     void maxDepthLimitsTheTree() throws Exception {
-        Path f = write("{\"tasks\": [[[0],[0]], [[1],[5]], [[10],[0]], [[11],[5]]]}");
-        CliRun r = run("inspect", "--vectors", f.toString(), "--max-depth", "1");
-        assertEquals(0, r.code(), r.err());
-        JsonNode root = new ObjectMapper().readTree(r.out());
+        JsonNode root = tree("{\"tasks\": [[[0],[0]], [[1],[5]], [[10],[0]], [[11],[5]]]}", "--max-depth", "1");
         assertTrue(root.get("left").get("leaf").asBoolean());
         assertTrue(root.get("right").get("leaf").asBoolean());
         assertEquals(2, root.get("left").get("tasks").size());

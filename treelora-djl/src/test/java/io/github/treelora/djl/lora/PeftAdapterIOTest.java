@@ -269,8 +269,7 @@ class PeftAdapterIOTest {
     void savingOverAnExistingDirectoryReplacesBothFiles() throws IOException {
         Path dir = tmp.resolve("adapter");
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            LoraModel model = vitWithTrainedLookingAdapter(manager, 3);
-            model.saveAdapter("task0", dir);
+            LoraModel model = savedAdapter(manager, 3, dir);
             Parameter b0 = model.loraB("task0").values().iterator().next();
             b0.getArray().set(LoraTestSupport.randomFloats(new Random(4), (int) b0.getArray().size()));
             // An adapter injected without LoraModel: the config is derived from its layers.
@@ -299,11 +298,10 @@ class PeftAdapterIOTest {
 
     @Test
     void savingOverAPeftDirectoryKeepsItsOtherFilesAndSubAdapters() throws IOException {
-        Path dir = tmp.resolve("peft");
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            LoraModel model = vitWithTrainedLookingAdapter(manager, 6);
-            model.saveAdapter("task0", dir);
             // What PEFT's save_pretrained also writes: a model card, and non-default adapters in sub-directories.
+            Path dir = tmp.resolve("peft");
+            LoraModel model = savedAdapter(manager, 6, dir);
             Files.writeString(dir.resolve("README.md"), "model card");
             model.saveAdapter("task0", dir.resolve("second"));
             Parameter b0 = model.loraB("task0").values().iterator().next();
@@ -322,6 +320,13 @@ class PeftAdapterIOTest {
         }
     }
 
+    /** A ViT with the trained-looking adapter "task0", saved to {@code dir}. */
+    private static LoraModel savedAdapter(NDManager manager, long seed, Path dir) throws IOException {
+        LoraModel model = vitWithTrainedLookingAdapter(manager, seed);
+        model.saveAdapter("task0", dir);
+        return model;
+    }
+
     private static List<String> listing(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -337,8 +342,7 @@ class PeftAdapterIOTest {
                 Files.createFile(tmp.resolve("reference-file")));
         Path dir = tmp.resolve("adapter");
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            LoraModel model = vitWithTrainedLookingAdapter(manager, 5);
-            model.saveAdapter("task0", dir);
+            LoraModel model = savedAdapter(manager, 5, dir);
             assertEquals(dirReference, Files.getPosixFilePermissions(dir), "new adapter directory");
             for (String f : List.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE)) {
                 assertEquals(fileReference, Files.getPosixFilePermissions(dir.resolve(f)), "new " + f);

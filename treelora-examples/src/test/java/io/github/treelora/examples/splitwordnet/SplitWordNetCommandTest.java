@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,17 +32,11 @@ class SplitWordNetCommandTest {
                 dir.toString(), "--data", cache.toString()).assertSucceeded();
         String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("all-MiniLM-L6-v2") && md.contains("### TreeLoRA-PAPER"), md);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
-        JsonNode runs = json.get("runs");
-        assertEquals(3, runs.size());
-        Set<String> names = new HashSet<>();
-        for (JsonNode run : runs) {
-            names.add(run.get("strategy").asText());
-            CliRun.assertAccuracies(run, 5);
+        JsonNode json = CliRun.assertRuns(dir, Set.of("SeqLoRA", "O-LoRA", "TreeLoRA-PAPER"), 5);
+        for (JsonNode run : json.get("runs")) {
             // 5 tasks x 4 supersenses x 8 glosses, 1 epoch
             assertEquals(160, run.get("trainSamples").asLong());
         }
-        assertEquals(Set.of("SeqLoRA", "O-LoRA", "TreeLoRA-PAPER"), names);
         JsonNode tasks = json.get("results").get(0).get("tasks");
         assertEquals(5, tasks.size());
     }

@@ -76,12 +76,12 @@ public final class ViTForImageClassification extends ModuleBlock {
     }
 
     /**
-     * The input shape to pass to {@code initialize}: one image at the configured size.
+     * The input shape to pass to {@code initialize}: its backbone's ({@link ViTModel#inputShape()}).
      *
      * @return {@code [1, channels, imageSize, imageSize]}
      */
     public Shape inputShape() {
-        return new Shape(1, config.numChannels(), config.imageSize(), config.imageSize());
+        return ((ViTModel) module("vit")).inputShape();
     }
 
     /** {@inheritDoc} */
