@@ -17,13 +17,6 @@ public final class RandomSelector extends StochasticSelector {
     }
 
     @Override
-    public void startEpoch(int steps) {
-        requireTask();
-        SelectorChecks.stepsPerEpoch(steps);
-        this.stepsPerEpoch = steps;
-    }
-
-    @Override
     public int[] select() {
         requireTask();
         int[] chosen = new int[layers];

@@ -32,9 +32,7 @@ public final class ReferenceSelector extends StochasticSelector {
 
     @Override
     public void startEpoch(int steps) {
-        requireTask();
-        SelectorChecks.stepsPerEpoch(steps);
-        this.stepsPerEpoch = steps;
+        super.startEpoch(steps);
         this.step = 0;
         arms.reset();
     }

@@ -36,6 +36,14 @@ abstract class StochasticSelector implements TaskSelector {
         this.stepsPerEpoch = 0;
     }
 
+    /** Records the epoch's length; subclasses that reset per epoch add to this. */
+    @Override
+    public void startEpoch(int steps) {
+        requireTask();
+        SelectorChecks.stepsPerEpoch(steps);
+        this.stepsPerEpoch = steps;
+    }
+
     @Override
     public void observe(int[] armsPerLayer, double[] distances) {
         requireTask();

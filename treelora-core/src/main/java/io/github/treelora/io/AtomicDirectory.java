@@ -3,10 +3,12 @@ package io.github.treelora.io;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -68,6 +70,56 @@ public final class AtomicDirectory {
             swapIn(tmp, abs);
         } finally {
             deleteRecursively(tmp);
+        }
+    }
+
+    /**
+     * Changes some of {@code target}'s content as a whole: the temporary directory starts as a copy of
+     * {@code target} (files, sub-directories and symbolic links as they are, with their attributes; the directory's
+     * own POSIX permissions too), {@code writer} changes it, and it is swapped in as {@link #replace} swaps. A
+     * failure anywhere leaves {@code target} exactly as it was; a reader never sees some of the changes without the
+     * others. A {@code target} that is a symbolic link to a directory stays a link: the directory it points to is
+     * updated. The copy costs time and space in proportion to what {@code target} holds.
+     *
+     * @param target the directory to update (created if absent; its parent too)
+     * @param writer changes the copy (it may overwrite and delete entries)
+     * @throws IOException from the writer or the file system, or if {@code target} exists and is not a directory;
+     *     {@code target} then still holds its previous content
+     */
+    public static void update(Path target, Writer writer) throws IOException {
+        Path abs = target.toAbsolutePath();
+        if (!Files.exists(abs)) {
+            replace(abs, writer);
+            return;
+        }
+        if (!Files.isDirectory(abs)) {
+            throw new FileAlreadyExistsException(abs.toString(), null, "exists and is not a directory");
+        }
+        Path real = abs.toRealPath();
+        replace(real, tmp -> {
+            copyContent(real, tmp);
+            writer.write(tmp);
+        });
+    }
+
+    /**
+     * Copies the entries of the directory {@code from} into the existing, empty directory {@code to} (links as
+     * links, attributes kept), then {@code from}'s POSIX permissions onto {@code to}.
+     */
+    private static void copyContent(Path from, Path to) throws IOException {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(from)) {
+            for (Path c : children) {
+                Path copy = to.resolve(c.getFileName().toString());
+                if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(copy);
+                    copyContent(c, copy);
+                } else {
+                    Files.copy(c, copy, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+        }
+        if (Files.getFileStore(from).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
         }
     }
 

@@ -101,9 +101,19 @@ public final class AccuracyMatrix {
      * @return values
      */
     public double[][] toArray() {
-        double[][] out = new double[r.length][];
-        for (int i = 0; i < r.length; i++) {
-            out[i] = r[i].clone();
+        return copyRows(r);
+    }
+
+    /**
+     * A deep copy of a matrix given as rows (for results that keep the matrix as an array and hand out copies).
+     *
+     * @param rows the rows
+     * @return new rows with the same values
+     */
+    public static double[][] copyRows(double[][] rows) {
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = rows[i].clone();
         }
         return out;
     }

@@ -116,4 +116,68 @@ class AtomicDirectoryTest {
         assertEquals(reference, Files.getPosixFilePermissions(target.resolve("sub")));
         assertTrue(reference.contains(PosixFilePermission.OWNER_WRITE));
     }
+
+    @Test
+    void updateChangesSomeFilesAsAWholeAndKeepsTheOthers() throws IOException {
+        Path target = dir.resolve("adapter");
+        Files.createDirectories(target.resolve("other"));
+        Files.writeString(target.resolve("README.md"), "notes");
+        Files.writeString(target.resolve("weights.bin"), "old weights");
+        Files.writeString(target.resolve("config.json"), "old config");
+        Files.writeString(target.resolve("other").resolve("weights.bin"), "another adapter");
+
+        AtomicDirectory.update(target, d -> {
+            Files.writeString(d.resolve("weights.bin"), "new weights");
+            Files.writeString(d.resolve("config.json"), "new config");
+        });
+        assertEquals(List.of("adapter"), listing());
+        assertEquals("new weights", Files.readString(target.resolve("weights.bin")));
+        assertEquals("new config", Files.readString(target.resolve("config.json")));
+        assertEquals("notes", Files.readString(target.resolve("README.md")));
+        assertEquals("another adapter", Files.readString(target.resolve("other").resolve("weights.bin")));
+
+        IOException e = assertThrows(IOException.class, () -> AtomicDirectory.update(target, d -> {
+            Files.writeString(d.resolve("weights.bin"), "half");
+            Files.delete(d.resolve("README.md"));
+            throw new IOException("disk full");
+        }));
+        assertEquals("disk full", e.getMessage());
+        assertEquals(List.of("adapter"), listing());
+        assertEquals("new weights", Files.readString(target.resolve("weights.bin")), "nothing of the failed update");
+        assertEquals("notes", Files.readString(target.resolve("README.md")));
+
+        Files.writeString(dir.resolve("file"), "x");
+        assertThrows(java.nio.file.FileAlreadyExistsException.class,
+                () -> AtomicDirectory.update(dir.resolve("file"), d -> { }));
+        AtomicDirectory.update(dir.resolve("fresh"), d -> Files.writeString(d.resolve("a"), "a"));
+        assertEquals("a", Files.readString(dir.resolve("fresh").resolve("a")), "an absent target is created");
+    }
+
+    @Test
+    void updateThroughALinkUpdatesTheLinkedDirectoryAndKeepsLinksAndPermissions() throws IOException {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Path link = dir.resolve("link");
+        Path inner = real.resolve("inner");
+        try {
+            Files.createSymbolicLink(link, real);
+            Files.createSymbolicLink(inner, dir.resolve("elsewhere"));
+        } catch (UnsupportedOperationException | IOException e) {
+            assumeTrue(false, "no symbolic links here: " + e);
+        }
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        Set<PosixFilePermission> ownerOnly = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE);
+        if (posix) {
+            Files.setPosixFilePermissions(real, ownerOnly);
+        }
+        AtomicDirectory.update(link, d -> Files.writeString(d.resolve("a.txt"), "a"));
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        assertEquals("a", Files.readString(real.resolve("a.txt")));
+        assertTrue(Files.isSymbolicLink(inner), "a link inside is copied as a link");
+        assertEquals(dir.resolve("elsewhere"), Files.readSymbolicLink(inner));
+        if (posix) {
+            assertEquals(ownerOnly, Files.getPosixFilePermissions(real), "the directory keeps its permissions");
+        }
+        assertEquals(List.of("link", "real"), listing());
+    }
 }

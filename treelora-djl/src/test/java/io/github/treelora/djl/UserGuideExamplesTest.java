@@ -107,14 +107,6 @@ class UserGuideExamplesTest {
         });
     }
 
-    private static double maxDiff(float[] a, float[] b) {
-        double d = 0;
-        for (int i = 0; i < a.length; i++) {
-            d = Math.max(d, Math.abs(a[i] - b[i]));
-        }
-        return d;
-    }
-
     @Test
     void doraAdapters() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -131,12 +123,13 @@ class UserGuideExamplesTest {
             // [/guide]
             assertEquals(new Shape(16), magnitude.getArray().getShape());
             assertTrue(model.trainableParameters().contains(magnitude));
-            assertTrue(maxDiff(base, run(vit, x)) < 1e-5, "a new DoRA adapter leaves the outputs unchanged");
+            assertTrue(TestArrays.maxAbsDiff(base, run(vit, x)) < 1e-5,
+                    "a new DoRA adapter leaves the outputs unchanged");
             randomB(model, "dora", 5);
             float[] adapted = run(vit, x);
-            assertTrue(maxDiff(base, adapted) > 1e-3, "with B != 0 the adapter changes the outputs");
+            assertTrue(TestArrays.maxAbsDiff(base, adapted) > 1e-3, "with B != 0 the adapter changes the outputs");
             model.merge();
-            assertTrue(maxDiff(adapted, run(vit, x)) < 1e-5, "merged outputs equal unmerged ones");
+            assertTrue(TestArrays.maxAbsDiff(adapted, run(vit, x)) < 1e-5, "merged outputs equal unmerged ones");
             model.unmerge();
             assertTrue(Files.readString(dir.resolve("dora").resolve(PeftAdapterIO.CONFIG_FILE))
                     .contains("\"use_dora\": true"));
@@ -220,10 +213,11 @@ class UserGuideExamplesTest {
             model.unmerge();
             model.deleteAdapter("taskB");
             // [/guide]
-            assertTrue(maxDiff(both, base) > 1e-3 && maxDiff(onlyA, both) > 1e-3 && maxDiff(onlyA, base) > 1e-3);
-            assertEquals(0, maxDiff(disabled, base), 1e-6);
-            assertEquals(0, maxDiff(merged, both), 1e-4);
-            assertEquals(0, maxDiff(run(vit, x), onlyA), 1e-4, "after unmerge and delete: base + taskA");
+            assertTrue(TestArrays.maxAbsDiff(both, base) > 1e-3 && TestArrays.maxAbsDiff(onlyA, both) > 1e-3
+                    && TestArrays.maxAbsDiff(onlyA, base) > 1e-3);
+            assertEquals(0, TestArrays.maxAbsDiff(disabled, base), 1e-6);
+            assertEquals(0, TestArrays.maxAbsDiff(merged, both), 1e-4);
+            assertEquals(0, TestArrays.maxAbsDiff(run(vit, x), onlyA), 1e-4, "after unmerge and delete: base + taskA");
             assertFalse(model.loraA("taskA").values().iterator().next().requiresGradient());
             assertEquals(List.of("taskA"), model.adapterNames());
         }

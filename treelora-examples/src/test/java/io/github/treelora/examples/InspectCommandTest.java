@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The inspect tool end to end: output shape, hand-checked splits, and one-line errors on bad input. */
 class InspectCommandTest {
@@ -20,16 +19,8 @@ class InspectCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.execute(args);
     }
 
     private Path write(String json) throws Exception {
@@ -38,13 +29,19 @@ class InspectCommandTest {
         return f;
     }
 
+    /** The tree {@code inspect} prints as JSON for the task vectors {@code json}, with {@code options}. */
+    private JsonNode tree(String json, String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("inspect", "--vectors", write(json).toString()));
+        args.addAll(List.of(options));
+        CliRun r = run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        return new ObjectMapper().readTree(r.out());
+    }
+
     @Test
     void printsTheReferenceTreeOfAHandComputedCase() throws Exception {
         // Layer 0: v = 1, 3, 2, 6 -> u = 1, 2, -1, 4; m = 1.5; s = 1.5, 3, -1.5, 6; lower median 1.5.
-        Path f = write("{\"tasks\": [[[1]], [[3]], [[2]], [[6]]]}");
-        Result r = run("inspect", "--vectors", f.toString(), "--preset", "reference");
-        assertEquals(0, r.code(), r.err());
-        JsonNode root = new ObjectMapper().readTree(r.out());
+        JsonNode root = tree("{\"tasks\": [[[1]], [[3]], [[2]], [[6]]]}", "--preset", "reference");
         assertEquals(0, root.get("depth").asInt());
         assertEquals(1.5, root.get("threshold").asDouble(), 1e-9);
         assertEquals("[0,1,3]", root.get("left").get("tasks").toString());
@@ -54,10 +51,7 @@ class InspectCommandTest {
 
     @Test
     void maxDepthLimitsTheTree() throws Exception {
-        Path f = write("{\"tasks\": [[[0],[0]], [[1],[5]], [[10],[0]], [[11],[5]]]}");
-        Result r = run("inspect", "--vectors", f.toString(), "--max-depth", "1");
-        assertEquals(0, r.code(), r.err());
-        JsonNode root = new ObjectMapper().readTree(r.out());
+        JsonNode root = tree("{\"tasks\": [[[0],[0]], [[1],[5]], [[10],[0]], [[11],[5]]]}", "--max-depth", "1");
         assertTrue(root.get("left").get("leaf").asBoolean());
         assertTrue(root.get("right").get("leaf").asBoolean());
         assertEquals(2, root.get("left").get("tasks").size());
@@ -66,7 +60,7 @@ class InspectCommandTest {
     @Test
     void bundledExampleFileParses() throws Exception {
         Path example = Path.of("src/main/resources/examples/task-vectors.json");
-        Result r = run("inspect", "--vectors", example.toString(), "--text");
+        CliRun r = run("inspect", "--vectors", example.toString(), "--text");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("node depth=0 tasks=[0, 1, 2, 3, 4, 5]"), r.out());
     }
@@ -103,7 +97,7 @@ class InspectCommandTest {
                 "is not a number");
     }
 
-    private static void assertOneLineError(Result r, String expected) {
+    private static void assertOneLineError(CliRun r, String expected) {
         assertFalse(r.code() == 0, "bad input must exit non-zero");
         String msg = r.err().strip();
         assertFalse(msg.contains("\n"), "one-line message expected, got: " + msg);

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
  * <ul>
  *   <li>training: the backbone's block (a causal LM, e.g. {@code LlamaForCausalLM}) maps {@code (inputIds,
  *       attentionMask)} to logits {@code (B, T, V)} with {@code V = featureDim}; the loss is the next-token
- *       cross-entropy of {@code io.github.treelora.djl.models.llama.CausalLmLoss} over the labelled positions
+ *       cross-entropy of {@code io.github.treelora.djl.loss.CausalLmLoss} over the labelled positions
  *       (the completion; prompt and padding are ignored);</li>
  *   <li>evaluation: exact match of greedy decoding, i.e. a sample counts as correct when greedy generation from
  *       its prompt produces exactly its labelled completion (which should end with the end-of-sequence token, so

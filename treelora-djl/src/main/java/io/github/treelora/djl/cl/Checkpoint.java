@@ -6,13 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.treelora.djl.lora.AdapterSpec;
 import io.github.treelora.djl.lora.LoraAdapter;
 import io.github.treelora.djl.lora.LoraConfig;
@@ -30,7 +23,6 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -46,17 +38,16 @@ import java.util.regex.Pattern;
 /**
  * The checkpoint a {@link ContinualTrainer} writes after each finished task, a directory of:
  * <ul>
- *   <li>{@value #JSON}: format, version, completed tasks, seed, protocol, strategy name and id, head size, the
- *       backbone's name and SHA-256 (its weights are frozen and not saved), task ids and names, the accuracy
- *       matrix, per-task statistics, elapsed time, every adapter's per-layer structure (rank, alpha, dropout,
- *       rsLoRA, which of A and B train; for a variant other than plain LoRA its id as {@code "variant"} and which
- *       of its own tensors train as {@code "trainableExtra"}), the active adapters per layer in order, and the
- *       SHA-256 of both safetensors files;</li>
+ *   <li>{@value #JSON}: the manifest ({@link CheckpointManifest}, versioned): format, version, objective, completed
+ *       tasks, seed, protocol, task inference, strategy name and id, head size, the backbone's name and SHA-256 (its
+ *       weights are frozen and not saved), task ids and names, the accuracy matrix, per-task statistics, elapsed
+ *       time, every adapter's per-layer structure (rank, alpha, dropout, rsLoRA, variant, which of A, B and the
+ *       variant's own tensors train), the active adapters per layer in order, and the SHA-256 of both safetensors
+ *       files;</li>
  *   <li>{@value #ADAPTERS}: {@code <module path>.lora_A.<adapter>}, {@code .lora_B.<adapter>} and a variant's own
  *       tensors such as {@code .lora_magnitude_vector.<adapter>} (F32, {@link LoraTensorNames#checkpointKey});</li>
  *   <li>{@value #HEAD}: {@code head.weight}, {@code head.bias} (F32); only for classification: a causal-LM
- *       task stream has no head, and its JSON says {@code "objective": "causal-lm"} (the field is absent for
- *       classification, so those checkpoints keep the original format);</li>
+ *       task stream has no head;</li>
  *   <li>{@value #STRATEGY}/: the strategy's own files.</li>
  * </ul>
  * The optimizer is not saved: the trainer creates a fresh Adam at every task start, so a checkpoint between
@@ -69,13 +60,6 @@ final class Checkpoint {
     static final String ADAPTERS = "adapters.safetensors";
     static final String HEAD = "head.safetensors";
     static final String STRATEGY = "strategy";
-    static final String FORMAT = "treelora-continual-checkpoint";
-    static final int VERSION = 1;
-
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
 
     private Checkpoint() {
     }
@@ -93,38 +77,28 @@ final class Checkpoint {
             Files.createDirectory(strategyDir);
             d.strategy().saveState(strategyDir);
             SafetensorsWriter adapters = new SafetensorsWriter();
-            ArrayNode adapterJson = MAPPER.createArrayNode();
+            List<CheckpointManifest.AdapterEntry> adapterEntries = new ArrayList<>();
             for (String name : d.lora().adapterNames()) {
-                ObjectNode a = adapterJson.addObject();
-                a.put("name", name);
-                ArrayNode layers = a.putArray("layers");
+                List<CheckpointManifest.LayerEntry> layers = new ArrayList<>();
                 for (Map.Entry<String, LoraLinear> e : d.lora().layersOf(name).entrySet()) {
                     LoraLinear layer = e.getValue();
                     LoraAdapter adapter = layer.getAdapter(name);
                     AdapterSpec spec = adapter.spec();
-                    ObjectNode l = layers.addObject();
-                    l.put("path", e.getKey());
-                    l.put("rank", spec.rank());
-                    l.put("alpha", spec.alpha());
-                    l.put("dropout", layer.getDropout(name));
-                    l.put("rsLora", spec.useRsLora());
-                    l.put("trainableA", adapter.a().requiresGradient());
-                    l.put("trainableB", adapter.b().requiresGradient());
-                    if (spec.variant() != PlainLora.INSTANCE) {
-                        // only written for other variants, so plain-LoRA checkpoints keep the original format
-                        l.put("variant", spec.variant().id());
-                        ObjectNode extra = l.putObject("trainableExtra");
-                        adapter.tensors().forEach((kind, p) -> {
-                            if (p != adapter.a() && p != adapter.b()) {
-                                extra.put(kind, p.requiresGradient());
-                            }
-                        });
-                    }
+                    Map<String, Boolean> extra = new LinkedHashMap<>();
+                    adapter.tensors().forEach((kind, p) -> {
+                        if (p != adapter.a() && p != adapter.b()) {
+                            extra.put(kind, p.requiresGradient());
+                        }
+                    });
+                    layers.add(new CheckpointManifest.LayerEntry(e.getKey(), spec.rank(), spec.alpha(),
+                            layer.getDropout(name), spec.useRsLora(), adapter.a().requiresGradient(),
+                            adapter.b().requiresGradient(), spec.variant().id(), extra));
                     for (Map.Entry<String, Parameter> t : adapter.tensors().entrySet()) {
                         putParameter(adapters, LoraTensorNames.checkpointKey(e.getKey(), t.getKey(), name),
                                 t.getValue());
                     }
                 }
+                adapterEntries.add(new CheckpointManifest.AdapterEntry(name, layers));
             }
             adapters.write(tmp.resolve(ADAPTERS));
             if (d.head() != null) {
@@ -133,55 +107,27 @@ final class Checkpoint {
                 putParameter(head, "head.bias", d.head().getParameters().get("bias"));
                 head.write(tmp.resolve(HEAD));
             }
-
-            ObjectNode root = MAPPER.createObjectNode();
-            root.put("format", FORMAT);
-            root.put("version", VERSION);
-            if (!TaskObjective.CLASSIFICATION.equals(d.objective())) {
-                // only written for other objectives, so classification checkpoints keep the original format
-                root.put("objective", d.objective());
-            }
-            root.put("completedTasks", d.completedTasks());
-            root.put("strategy", d.strategy().name());
-            root.put("strategyId", d.strategy().id());
-            root.put("seed", d.config().seed());
-            root.put("protocol", d.config().protocol().name());
-            root.put("taskInference", d.config().taskInference().name());
-            root.put("numClasses", d.numClasses());
-            ObjectNode bb = root.putObject("backbone");
-            bb.put("name", d.backboneName());
-            bb.put("sha256", d.backboneSha256());
-            ArrayNode ids = root.putArray("taskIds");
-            ArrayNode names = root.putArray("taskNames");
-            for (ContinualTask t : d.tasks()) {
-                ids.add(t.id());
-                names.add(t.name());
-            }
-            ArrayNode acc = root.putArray("accuracy");
+            List<List<Double>> accuracy = new ArrayList<>();
             for (double[] row : d.accuracy().toArray()) {
-                ArrayNode r = acc.addArray();
+                List<Double> r = new ArrayList<>();
                 for (double v : row) {
-                    if (Double.isNaN(v)) {
-                        r.addNull();
-                    } else {
-                        r.add(v);
-                    }
+                    r.add(Double.isNaN(v) ? null : v);
                 }
+                accuracy.add(r);
             }
-            root.set("taskStats", MAPPER.valueToTree(d.stats()));
-            root.put("elapsedSeconds", d.elapsedSeconds());
-            root.set("adapters", adapterJson);
-            // Active order matters bitwise: the layer adds the adapters' outputs in this order.
-            root.set("activeAdapters", MAPPER.valueToTree(d.lora().activeAdaptersByLayer()));
-            if (d.taskActiveAdapters() != null) {
-                // Task inference evaluates a task's samples with the adapters active at its end.
-                root.set("taskActiveAdapters", MAPPER.valueToTree(d.taskActiveAdapters()));
-            }
-            root.put("adaptersSha256", sha256(tmp.resolve(ADAPTERS)));
-            if (d.head() != null) {
-                root.put("headSha256", sha256(tmp.resolve(HEAD)));
-            }
-            Files.writeString(tmp.resolve(JSON), MAPPER.writeValueAsString(root));
+            new CheckpointManifest(CheckpointManifest.FORMAT, CheckpointManifest.VERSION, d.objective(),
+                    d.completedTasks(), d.strategy().name(), d.strategy().id(), d.config().seed(),
+                    d.config().protocol(), d.config().taskInference(), d.numClasses(),
+                    new CheckpointManifest.BackboneRef(d.backboneName(), d.backboneSha256()),
+                    d.tasks().stream().map(ContinualTask::id).toList(),
+                    d.tasks().stream().map(ContinualTask::name).toList(), accuracy, d.stats(), d.elapsedSeconds(),
+                    adapterEntries,
+                    // Active order matters bitwise: the layer adds the adapters' outputs in this order.
+                    d.lora().activeAdaptersByLayer(),
+                    // Task inference evaluates a task's samples with the adapters active at its end.
+                    d.taskActiveAdapters(),
+                    sha256(tmp.resolve(ADAPTERS)), d.head() == null ? null : sha256(tmp.resolve(HEAD)))
+                    .write(tmp.resolve(JSON));
         });
     }
 
@@ -196,50 +142,40 @@ final class Checkpoint {
 
     static Loaded load(Path dir) throws IOException {
         AtomicDirectory.recover(dir);
-        Path json = dir.resolve(JSON);
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(Files.readString(json));
-        } catch (NoSuchFileException e) {
-            throw new IOException("no checkpoint in " + dir + ": " + JSON + " is missing", e);
-        } catch (IOException e) {
-            throw new IOException(json + " is not valid JSON: " + e.getMessage(), e);
-        }
-        require(root != null && FORMAT.equals(root.path("format").asText()), json, "not a " + FORMAT + " file");
-        require(root.path("version").asInt(-1) == VERSION, json, "unsupported version " + root.path("version"));
-        boolean hasHead = objective(root).equals(TaskObjective.CLASSIFICATION);
+        CheckpointManifest manifest = CheckpointManifest.read(dir.resolve(JSON));
+        boolean hasHead = manifest.objective().equals(TaskObjective.CLASSIFICATION);
         for (String f : hasHead ? List.of(ADAPTERS, HEAD) : List.of(ADAPTERS)) {
             Path p = dir.resolve(f);
             require(Files.exists(p), p, "missing");
-            String key = f.equals(ADAPTERS) ? "adaptersSha256" : "headSha256";
-            require(root.path(key).asText().equals(sha256(p)), p,
+            String expected = f.equals(ADAPTERS) ? manifest.adaptersSha256() : manifest.headSha256();
+            require(expected.equals(sha256(p)), p,
                     "content does not match the SHA-256 in " + JSON + " (corrupted or from another save)");
         }
         require(Files.isDirectory(dir.resolve(STRATEGY)), dir.resolve(STRATEGY), "missing");
-        return new Loaded(dir, root);
-    }
-
-    /** The objective a checkpoint was written for; classification when the field is absent (format version 1). */
-    private static String objective(JsonNode root) {
-        return root.path("objective").asText(TaskObjective.CLASSIFICATION);
+        return new Loaded(dir, manifest);
     }
 
     /** A checkpoint read from disk and verified against its checksums. */
     static final class Loaded {
         private final Path dir;
-        private final JsonNode root;
+        private final CheckpointManifest manifest;
 
-        Loaded(Path dir, JsonNode root) {
+        Loaded(Path dir, CheckpointManifest manifest) {
             this.dir = dir;
-            this.root = root;
+            this.manifest = manifest;
+        }
+
+        /** The manifest as read (a version 1 file's absent fields filled in). */
+        CheckpointManifest manifest() {
+            return manifest;
         }
 
         int completedTasks() {
-            return root.path("completedTasks").asInt();
+            return manifest.completedTasks();
         }
 
         double elapsedSeconds() {
-            return root.path("elapsedSeconds").asDouble();
+            return manifest.elapsedSeconds();
         }
 
         Path strategyDir() {
@@ -247,57 +183,47 @@ final class Checkpoint {
         }
 
         AccuracyMatrix accuracy() {
-            JsonNode acc = root.path("accuracy");
+            List<List<Double>> acc = manifest.accuracy();
             AccuracyMatrix m = new AccuracyMatrix(acc.size());
             for (int i = 0; i < acc.size(); i++) {
                 for (int j = i; j < acc.size(); j++) {
-                    JsonNode v = acc.get(i).get(j);
-                    if (v != null && !v.isNull()) {
-                        m.set(i, j, v.asDouble());
+                    Double v = acc.get(i).get(j);
+                    if (v != null) {
+                        m.set(i, j, v);
                     }
                 }
             }
             return m;
         }
 
-        List<ContinualResult.TaskStats> taskStats() throws IOException {
-            List<ContinualResult.TaskStats> out = new ArrayList<>();
-            for (JsonNode n : root.path("taskStats")) {
-                out.add(MAPPER.treeToValue(n, ContinualResult.TaskStats.class));
-            }
-            return out;
+        List<ContinualResult.TaskStats> taskStats() {
+            return manifest.taskStats();
         }
 
         void checkCompatible(Backbone backbone, String sha, List<ContinualTask> tasks, ContinualStrategy strategy,
                 ContinualTrainerConfig config, int numClasses, String objective) throws IOException {
             Path json = dir.resolve(JSON);
-            require(objective(root).equals(objective), json, "checkpoint of a " + objective(root)
+            CheckpointManifest m = manifest;
+            require(m.objective().equals(objective), json, "checkpoint of a " + m.objective()
                     + " task stream, resumed with a " + objective + " task stream");
-            require(root.path("backbone").path("sha256").asText().equals(sha), json, "the backbone '"
-                    + backbone.name() + "' (SHA-256 " + sha + ") is not the checkpoint's '"
-                    + root.path("backbone").path("name").asText() + "' (SHA-256 "
-                    + root.path("backbone").path("sha256").asText() + ")");
+            require(m.backbone().sha256().equals(sha), json, "the backbone '" + backbone.name() + "' (SHA-256 " + sha
+                    + ") is not the checkpoint's '" + m.backbone().name() + "' (SHA-256 " + m.backbone().sha256()
+                    + ")");
             // The id decides; checkpoints written before strategies had ids hold the display name only.
-            String savedId = root.path("strategyId").asText(null);
-            boolean sameStrategy = savedId != null ? savedId.equals(strategy.id())
-                    : root.path("strategy").asText().equals(strategy.name());
-            require(sameStrategy, json, "checkpoint of strategy " + root.path("strategy").asText()
-                    + (savedId != null ? " (id " + savedId + ")" : "") + ", resumed with " + strategy.name() + " (id "
-                    + strategy.id() + ")");
-            require(root.path("seed").asLong() == config.seed(), json, "checkpoint seed "
-                    + root.path("seed").asLong() + " differs from the configured " + config.seed());
-            require(root.path("protocol").asText().equals(config.protocol().name()), json, "checkpoint protocol "
-                    + root.path("protocol").asText() + " differs from the configured " + config.protocol());
-            String inference = root.path("taskInference").asText(TaskInference.NONE.name());
-            require(inference.equals(config.taskInference().name()), json, "checkpoint task inference " + inference
-                    + " differs from the configured " + config.taskInference());
-            require(root.path("numClasses").asInt() == numClasses, json, "checkpoint head has "
-                    + root.path("numClasses").asInt() + " classes, the tasks need " + numClasses);
-            JsonNode ids = root.path("taskIds");
-            int[] saved = new int[ids.size()];
-            for (int i = 0; i < saved.length; i++) {
-                saved[i] = ids.get(i).asInt();
-            }
+            boolean sameStrategy = m.strategyId() != null ? m.strategyId().equals(strategy.id())
+                    : m.strategy().equals(strategy.name());
+            require(sameStrategy, json, "checkpoint of strategy " + m.strategy()
+                    + (m.strategyId() != null ? " (id " + m.strategyId() + ")" : "") + ", resumed with "
+                    + strategy.name() + " (id " + strategy.id() + ")");
+            require(m.seed() == config.seed(), json, "checkpoint seed " + m.seed() + " differs from the configured "
+                    + config.seed());
+            require(m.protocol() == config.protocol(), json, "checkpoint protocol " + m.protocol()
+                    + " differs from the configured " + config.protocol());
+            require(m.taskInference() == config.taskInference(), json, "checkpoint task inference "
+                    + m.taskInference() + " differs from the configured " + config.taskInference());
+            require(m.numClasses() == numClasses, json, "checkpoint head has " + m.numClasses()
+                    + " classes, the tasks need " + numClasses);
+            int[] saved = m.taskIds().stream().mapToInt(Integer::intValue).toArray();
             int[] given = tasks.stream().mapToInt(ContinualTask::id).toArray();
             require(Arrays.equals(saved, given), json, "checkpoint task ids " + Arrays.toString(saved)
                     + " differ from the given " + Arrays.toString(given));
@@ -313,42 +239,32 @@ final class Checkpoint {
          * @throws IOException if the checkpoint does not hold them
          */
         Map<String, List<String>> taskActiveAdapters(int task) throws IOException {
-            JsonNode sets = root.path("taskActiveAdapters").path(task);
-            require(sets.isObject(), dir.resolve(JSON), "no active adapters recorded for task " + task);
-            return activeSets(sets);
-        }
-
-        /** Module path -> active adapters, from the JSON form {@link LoraModel#activeAdaptersByLayer} was saved in. */
-        private static Map<String, List<String>> activeSets(JsonNode sets) {
-            Map<String, List<String>> out = new LinkedHashMap<>();
-            sets.fields().forEachRemaining(e -> {
-                List<String> names = new ArrayList<>();
-                e.getValue().forEach(n -> names.add(n.asText()));
-                out.put(e.getKey(), names);
-            });
-            return out;
+            List<Map<String, List<String>>> sets = manifest.taskActiveAdapters();
+            require(sets != null && task < sets.size() && sets.get(task) != null, dir.resolve(JSON),
+                    "no active adapters recorded for task " + task);
+            return sets.get(task);
         }
 
         /** Re-creates every adapter with its structure, values, trainable flags and active state. */
         void restoreAdapters(LoraModel lora) throws IOException {
             Path file = dir.resolve(ADAPTERS);
             try (SafetensorsFile st = SafetensorsFile.open(file)) {
-                for (JsonNode a : root.path("adapters")) {
-                    String name = a.path("name").asText();
+                for (CheckpointManifest.AdapterEntry a : manifest.adapters()) {
+                    String name = a.name();
                     List<String> alternatives = new ArrayList<>();
                     Map<String, Integer> ranks = new LinkedHashMap<>();
                     Map<String, Double> alphas = new LinkedHashMap<>();
                     double dropout = 0;
                     boolean rs = false;
                     LoraVariant variant = PlainLora.INSTANCE;
-                    for (JsonNode l : a.path("layers")) {
-                        String path = l.path("path").asText();
+                    for (CheckpointManifest.LayerEntry l : a.layers()) {
+                        String path = l.path();
                         alternatives.add(Pattern.quote(path));
-                        ranks.put(path, l.path("rank").asInt());
-                        alphas.put(path, l.path("alpha").asDouble());
-                        dropout = l.path("dropout").asDouble();
-                        rs = l.path("rsLora").asBoolean();
-                        String id = l.path("variant").asText(PlainLora.INSTANCE.id());
+                        ranks.put(path, l.rank());
+                        alphas.put(path, l.alpha());
+                        dropout = l.dropout();
+                        rs = l.rsLora();
+                        String id = l.variant();
                         variant = LoraVariant.byId(id).orElseThrow(() -> new IOException(dir.resolve(JSON)
                                 + ": adapter " + name + " has the unknown variant \"" + id + "\" at " + path));
                     }
@@ -357,8 +273,8 @@ final class Checkpoint {
                             .build();
                     lora.addAdapter(name, cfg);
                     Map<String, LoraLinear> layers = lora.layersOf(name);
-                    for (JsonNode l : a.path("layers")) {
-                        String path = l.path("path").asText();
+                    for (CheckpointManifest.LayerEntry l : a.layers()) {
+                        String path = l.path();
                         LoraLinear layer = layers.get(path);
                         if (layer == null) {
                             throw new IOException(file + ": adapter " + name + " has no layer " + path
@@ -368,13 +284,12 @@ final class Checkpoint {
                         for (Map.Entry<String, Parameter> t : adapter.tensors().entrySet()) {
                             read(st, LoraTensorNames.checkpointKey(path, t.getKey(), name), t.getValue());
                         }
-                        adapter.a().freeze(!l.path("trainableA").asBoolean());
-                        adapter.b().freeze(!l.path("trainableB").asBoolean());
-                        l.path("trainableExtra").fields().forEachRemaining(x ->
-                                adapter.tensor(x.getKey()).freeze(!x.getValue().asBoolean()));
+                        adapter.a().freeze(!l.trainableA());
+                        adapter.b().freeze(!l.trainableB());
+                        l.trainableExtra().forEach((kind, trainable) -> adapter.tensor(kind).freeze(!trainable));
                     }
                 }
-                lora.setActiveAdaptersByLayer(activeSets(root.path("activeAdapters")));
+                lora.setActiveAdaptersByLayer(manifest.activeAdapters());
             }
         }
 

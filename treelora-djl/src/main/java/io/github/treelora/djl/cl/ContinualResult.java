@@ -130,11 +130,7 @@ public record ContinualResult(String strategy, Map<String, Object> strategySetti
      */
     @Override
     public double[][] accuracy() {
-        double[][] c = new double[accuracy.length][];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = accuracy[i].clone();
-        }
-        return c;
+        return AccuracyMatrix.copyRows(accuracy);
     }
 
     /**

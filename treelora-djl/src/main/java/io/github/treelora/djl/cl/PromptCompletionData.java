@@ -3,7 +3,7 @@ package io.github.treelora.djl.cl;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.github.treelora.djl.models.llama.CausalLmLoss;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import java.util.List;
 import java.util.Objects;
 

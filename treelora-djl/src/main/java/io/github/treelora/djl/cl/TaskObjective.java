@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import io.github.treelora.djl.models.llama.CausalLmLoss;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,7 +21,7 @@ import java.util.List;
  */
 interface TaskObjective {
 
-    /** Checkpoint name of the classification objective (absent from its checkpoints: the original format). */
+    /** Checkpoint name of the classification objective (absent from its checkpoints of format version 1). */
     String CLASSIFICATION = "classification";
     /** Checkpoint name of the causal-LM objective. */
     String CAUSAL_LM = "causal-lm";

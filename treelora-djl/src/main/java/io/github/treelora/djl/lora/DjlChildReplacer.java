@@ -3,6 +3,7 @@ package io.github.treelora.djl.lora;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockList;
+import io.github.treelora.djl.models.ModuleContainer;
 import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Modifier;

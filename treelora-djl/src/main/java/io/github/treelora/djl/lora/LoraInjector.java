@@ -2,6 +2,7 @@ package io.github.treelora.djl.lora;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import io.github.treelora.djl.models.ModuleContainer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

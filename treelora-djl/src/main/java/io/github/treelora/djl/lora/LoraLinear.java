@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.SelfNamedParameters;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,7 +50,7 @@ import java.util.regex.Pattern;
  *
  * <p>Not thread-safe: adapter management must not run concurrently with a forward pass.
  */
-public class LoraLinear extends Linear {
+public class LoraLinear extends Linear implements SelfNamedParameters {
 
     private static final Pattern ADAPTER_NAME = Pattern.compile("[A-Za-z0-9_\\-]+");
 
@@ -542,6 +543,7 @@ public class LoraLinear extends Linear {
      *
      * @return an ordered, unmodifiable map
      */
+    @Override
     public Map<String, Parameter> stateDictParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         out.put("weight", baseWeight);
@@ -551,6 +553,17 @@ public class LoraLinear extends Linear {
         adapters.forEach((name, ad) -> ad.tensors().forEach((kind, p) ->
                 out.put(LoraTensorNames.stateDictKey(kind, name), p)));
         return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Whether {@code parameter} is the base layer's weight or bias (not an adapter's tensor).
+     *
+     * @param parameter one of {@link #stateDictParameters()}
+     * @return true for the base weight and bias
+     */
+    @Override
+    public boolean isBaseParameter(Parameter parameter) {
+        return parameter == baseWeight || parameter == baseBias;
     }
 
     /**

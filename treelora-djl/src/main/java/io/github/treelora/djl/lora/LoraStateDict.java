@@ -2,29 +2,22 @@ package io.github.treelora.djl.lora;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
+import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Parameters by state-dict name in models with LoRA layers, and saving/loading the base weights by name.
  *
- * <p>Names are module paths joined with dots plus the parameter's own name, as in Hugging Face / PyTorch
- * state dicts: children of a {@link ModuleContainer} are named by {@link ModuleContainer#namedModules()},
- * children of other blocks by DJL's child names; a parameter is reported once, under the first path that
- * reaches it. The walk sees through {@link LoraLinear} ({@link LoraLinear#stateDictParameters()}): the wrapped
- * layer's weight and bias keep their un-injected names ({@code ...attention.query.weight},
- * {@code ...attention.query.bias}) and adapter parameters get PEFT's names
+ * <p>The names are those of {@link StateDict#parameters} (module paths joined with dots plus the parameter's own
+ * name, as in Hugging Face / PyTorch state dicts). That walk sees through {@link LoraLinear}
+ * ({@link LoraLinear#stateDictParameters()}): the wrapped layer's weight and bias keep their un-injected names
+ * ({@code ...attention.query.weight}, {@code ...attention.query.bias}) and adapter parameters get PEFT's names
  * ({@code ...attention.query.lora_A.<adapter>.weight}, DoRA's {@code ...lora_magnitude_vector.<adapter>.weight};
- * {@link LoraTensorNames#stateDictKey}). For a model without LoRA layers the names are exactly
- * those of {@code io.github.treelora.djl.models.StateDict.parameters}, which can delegate to
- * {@link #parameters(Block)}.
+ * {@link LoraTensorNames#stateDictKey}).
  *
  * <p>Never use DJL's {@code Block.saveParameters} for models with adapters: it is a positional stream that no
  * longer matches once a layer is wrapped.
@@ -41,7 +34,7 @@ public final class LoraStateDict {
      * @return an unmodifiable name-to-parameter map
      */
     public static Map<String, Parameter> parameters(Block root) {
-        return collect(root, true);
+        return StateDict.parameters(root);
     }
 
     /**
@@ -52,7 +45,7 @@ public final class LoraStateDict {
      * @return an unmodifiable name-to-parameter map, in forward order
      */
     public static Map<String, Parameter> baseParameters(Block root) {
-        return collect(root, false);
+        return StateDict.baseParameters(root);
     }
 
     /**
@@ -103,44 +96,6 @@ public final class LoraStateDict {
             if (m.block() instanceof LoraLinear && ((LoraLinear) m.block()).isMerged()) {
                 throw new IllegalStateException("adapters are merged into the base weight of " + m.path()
                         + ": unmerge first");
-            }
-        }
-    }
-
-    private static Map<String, Parameter> collect(Block root, boolean withAdapters) {
-        Map<String, Parameter> out = new LinkedHashMap<>();
-        walk("", root, out, Collections.newSetFromMap(new IdentityHashMap<>()), withAdapters);
-        return Collections.unmodifiableMap(out);
-    }
-
-    private static void walk(String prefix, Block block, Map<String, Parameter> out, Set<Parameter> seen,
-            boolean withAdapters) {
-        if (block instanceof LoraLinear) {
-            LoraLinear lora = (LoraLinear) block;
-            // Adapter parameters are marked seen even when skipped, so no other path can report them.
-            Parameter w = lora.getBaseWeight();
-            Parameter b = lora.getBaseBias();
-            for (Map.Entry<String, Parameter> e : lora.stateDictParameters().entrySet()) {
-                Parameter p = e.getValue();
-                boolean isBase = p == w || p == b;
-                if (seen.add(p) && (isBase || withAdapters)) {
-                    out.put(prefix + e.getKey(), p);
-                }
-            }
-            return;
-        }
-        for (Pair<String, Parameter> p : block.getDirectParameters()) {
-            if (seen.add(p.getValue())) {
-                out.put(prefix + p.getKey(), p.getValue());
-            }
-        }
-        if (block instanceof ModuleContainer) {
-            for (Map.Entry<String, Block> child : ((ModuleContainer) block).namedModules().entrySet()) {
-                walk(prefix + child.getKey() + ".", child.getValue(), out, seen, withAdapters);
-            }
-        } else {
-            for (Pair<String, Block> child : block.getChildren()) {
-                walk(prefix + child.getKey() + ".", child.getValue(), out, seen, withAdapters);
             }
         }
     }

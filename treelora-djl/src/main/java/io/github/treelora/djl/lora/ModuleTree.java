@@ -3,6 +3,7 @@ package io.github.treelora.djl.lora;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockList;
 import ai.djl.nn.SequentialBlock;
+import io.github.treelora.djl.models.ModuleContainer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -6,20 +6,15 @@ import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.io.SafetensorsFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * LoRA adapters in the Hugging Face PEFT directory layout, readable by PEFT's
@@ -102,12 +97,11 @@ public final class PeftAdapterIO {
      * layers (targets: the adapted module paths; rank and alpha of the first layer, others in
      * {@code rank_pattern}/{@code alpha_pattern}).
      *
-     * <p>Atomicity: a new directory is written as a temporary sibling directory and renamed into place
-     * ({@code AtomicDirectory}; files and directories get default permissions, the umask applies). An
-     * existing directory is updated file by file: both new files are written to temporary files first, then
-     * the old configuration is removed, the weights renamed into place and the configuration last, so an
-     * interruption never leaves a configuration beside weights it does not describe (at worst the configuration
-     * is missing, which loading reports).
+     * <p>Atomicity: the directory is written as a temporary sibling directory and renamed into place
+     * ({@code AtomicDirectory.update}; new files and directories get default permissions, the umask applies). An
+     * existing directory is copied into the temporary one first, so the files it holds besides these two (a
+     * README, other adapters' sub-directories) are kept, and both files change together: an interruption leaves
+     * the previous directory or the new one, never a configuration beside weights it does not describe.
      *
      * @param model the model holding the adapter
      * @param adapter the adapter's name
@@ -334,57 +328,24 @@ public final class PeftAdapterIO {
 
     private static void writeDirectory(Path dir, String configJson, Map<String, Parameter> tensors)
             throws IOException {
-        Path abs = dir.toAbsolutePath();
-        Path parent = abs.getParent();
-        Files.createDirectories(parent);
-        if (Files.exists(abs) && !Files.isDirectory(abs)) {
-            throw new FileAlreadyExistsException(abs.toString(), null, "exists and is not a directory");
-        }
-        if (!Files.exists(abs)) {
-            // A temporary sibling renamed into place; created like any directory, so the umask applies.
-            AtomicDirectory.replace(abs, tmp -> {
-                NamedTensorFiles.write(tensors, Map.of("format", "pt"), tmp.resolve(WEIGHTS_FILE));
-                Files.writeString(tmp.resolve(CONFIG_FILE), configJson, StandardCharsets.UTF_8);
-            });
-            return;
-        }
-        // Temporary files of an earlier write that was killed are abandoned: one writer per directory at a time.
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(abs, p -> isTemporary(p.getFileName().toString()))) {
-            for (Path p : stale) {
-                Files.deleteIfExists(p);
+        // Both files change together, and what else the directory holds (a README, other adapters' sub-directories)
+        // is kept.
+        AtomicDirectory.update(dir, tmp -> {
+            // Temporary files of an earlier write that was killed are abandoned: one writer per directory at a time.
+            try (DirectoryStream<Path> stale = Files.newDirectoryStream(tmp,
+                    p -> isTemporary(p.getFileName().toString()))) {
+                for (Path p : stale) {
+                    Files.delete(p);
+                }
             }
-        }
-        // Temporary names are reserved by creating the files with default permissions (not createTempFile's
-        // owner-only ones), since they are renamed into place.
-        String suffix = "." + UUID.randomUUID() + ".tmp";
-        Path weightsTmp = abs.resolve("." + WEIGHTS_FILE + suffix);
-        Path configTmp = abs.resolve("." + CONFIG_FILE + suffix);
-        try {
-            NamedTensorFiles.write(tensors, Map.of("format", "pt"), weightsTmp);
-            Files.writeString(configTmp, configJson, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
-            // Remove the old configuration first: an interruption then leaves no configuration (reported on
-            // load) rather than an old configuration beside new weights.
-            Files.deleteIfExists(abs.resolve(CONFIG_FILE));
-            move(weightsTmp, abs.resolve(WEIGHTS_FILE));
-            move(configTmp, abs.resolve(CONFIG_FILE));
-        } finally {
-            Files.deleteIfExists(weightsTmp);
-            Files.deleteIfExists(configTmp);
-        }
+            NamedTensorFiles.write(tensors, Map.of("format", "pt"), tmp.resolve(WEIGHTS_FILE));
+            Files.writeString(tmp.resolve(CONFIG_FILE), configJson, StandardCharsets.UTF_8);
+        });
     }
 
-    /** The temporary files {@link #writeDirectory} and the safetensors writer create next to the two files. */
+    /** The temporary files that writes of earlier versions and the safetensors writer left next to the two files. */
     private static boolean isTemporary(String name) {
         return name.startsWith(".") && name.endsWith(".tmp")
                 && (name.contains(WEIGHTS_FILE + ".") || name.contains(CONFIG_FILE + "."));
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

@@ -1,11 +1,12 @@
 package io.github.treelora.djl.models;
 
+import ai.djl.nn.Block;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A {@link ModelFamily} whose name, architectures, model types and default LoRA targets are fixed values; a family
- * then only says how it loads.
+ * A {@link ModelFamily} whose name, architectures, model types, default LoRA targets and model classes are fixed
+ * values; a family then only says how it loads.
  */
 public abstract class BaseModelFamily implements ModelFamily {
 
@@ -13,6 +14,7 @@ public abstract class BaseModelFamily implements ModelFamily {
     private final Set<String> architectures;
     private final Set<String> modelTypes;
     private final List<String> defaultLoraTargets;
+    private final Set<Class<? extends Block>> modelClasses;
 
     /**
      * Creates the family.
@@ -21,13 +23,15 @@ public abstract class BaseModelFamily implements ModelFamily {
      * @param architectures the {@code architectures[0]} values it loads
      * @param modelTypes the {@code model_type} values it loads when a config names no architecture
      * @param defaultLoraTargets the module names LoRA targets by default
+     * @param modelClasses the classes of the models it builds
      */
     protected BaseModelFamily(String name, Set<String> architectures, Set<String> modelTypes,
-            List<String> defaultLoraTargets) {
+            List<String> defaultLoraTargets, Set<Class<? extends Block>> modelClasses) {
         this.name = name;
         this.architectures = Set.copyOf(architectures);
         this.modelTypes = Set.copyOf(modelTypes);
         this.defaultLoraTargets = List.copyOf(defaultLoraTargets);
+        this.modelClasses = Set.copyOf(modelClasses);
     }
 
     @Override
@@ -48,5 +52,10 @@ public abstract class BaseModelFamily implements ModelFamily {
     @Override
     public List<String> defaultLoraTargets() {
         return defaultLoraTargets;
+    }
+
+    @Override
+    public Set<Class<? extends Block>> modelClasses() {
+        return modelClasses;
     }
 }

@@ -44,6 +44,24 @@ public final class ConfigJson {
     }
 
     /**
+     * Parses an already read config, prefixing its errors with the file, as {@link #readFile} does.
+     *
+     * @param file the config.json the object was read from, for messages
+     * @param root its root object
+     * @param parser parses the object
+     * @param <T> config type
+     * @return the parsed config
+     * @throws IllegalArgumentException if the content is invalid (the message names the file)
+     */
+    public static <T> T parse(Path file, JsonNode root, Function<JsonNode, T> parser) {
+        try {
+            return parser.apply(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Parses JSON text that must be an object.
      *
      * @param json the text

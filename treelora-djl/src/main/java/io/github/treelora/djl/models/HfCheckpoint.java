@@ -43,7 +43,7 @@ public final class HfCheckpoint {
     public static Block load(Path dir, NDManager manager) {
         Path configFile = configFile(dir);
         JsonNode config = readConfig(configFile);
-        return ModelFamilies.forConfig(config, configFile).load(dir, ModelFamilies.architecture(config), manager);
+        return ModelFamilies.forConfig(config, configFile).load(dir, config, manager);
     }
 
     /**

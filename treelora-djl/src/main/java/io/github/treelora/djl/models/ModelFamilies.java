@@ -1,5 +1,6 @@
 package io.github.treelora.djl.models;
 
+import ai.djl.nn.Block;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,23 @@ public final class ModelFamilies {
         throw new IllegalArgumentException(configFile + ": unsupported "
                 + (arch != null ? "architecture '" + arch + "'" : "model_type '" + type + "'")
                 + " (supported: " + String.join(", ", supported) + ")");
+    }
+
+    /**
+     * The family that builds models of {@code modelClass} ({@link ModelFamily#modelClasses}), for code that knows
+     * which model it loads, for example to take the family's {@link ModelFamily#defaultLoraTargets()}.
+     *
+     * @param modelClass a model class such as {@code ViTModel.class}
+     * @return the family
+     * @throws IllegalArgumentException if no registered family builds it
+     */
+    public static ModelFamily of(Class<? extends Block> modelClass) {
+        for (ModelFamily f : ALL) {
+            if (f.modelClasses().stream().anyMatch(c -> c.isAssignableFrom(modelClass))) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("no registered model family builds " + modelClass.getName());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.github.treelora.djl.models;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -36,15 +37,24 @@ public interface ModelFamily {
     Set<String> modelTypes();
 
     /**
+     * The classes of the models this family builds (what {@link #load} returns), so that code knowing which model
+     * it loads finds the family ({@link ModelFamilies#of}), for example for its {@link #defaultLoraTargets()}.
+     *
+     * @return model classes such as {@code ViTModel}
+     */
+    Set<Class<? extends Block>> modelClasses();
+
+    /**
      * Builds the model a checkpoint describes and loads its weights, all or nothing (see {@link HfCheckpoint}).
      *
      * @param dir the checkpoint directory
-     * @param architecture the config's {@code architectures[0]}, or {@code null} when it names none
+     * @param config its {@code config.json}, already parsed (read once per load); {@link ModelFamilies#architecture}
+     *     gives its {@code architectures[0]}
      * @param manager parent of the manager that will own the parameters
      * @return the loaded model
      * @throws IllegalArgumentException if the config or weights are invalid (naming the file and key)
      */
-    Block load(Path dir, String architecture, NDManager manager);
+    Block load(Path dir, JsonNode config, NDManager manager);
 
     /**
      * The module names LoRA targets by default for this family, as PEFT's per-model table names them.

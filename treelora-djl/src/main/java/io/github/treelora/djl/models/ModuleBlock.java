@@ -6,7 +6,6 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.github.treelora.djl.lora.ModuleContainer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

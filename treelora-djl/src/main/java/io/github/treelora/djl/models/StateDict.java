@@ -6,10 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import io.github.treelora.djl.lora.ModuleContainer;
+import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,15 +32,62 @@ public final class StateDict {
     private StateDict() {}
 
     /**
-     * All parameters of {@code root} by state-dict name, in forward order.
+     * All parameters of {@code root} by state-dict name, in forward order, those of blocks that name their own
+     * ({@link SelfNamedParameters}, such as LoRA layers with their adapters) included.
      *
      * @param root the model
      * @return an unmodifiable name-to-parameter map
      */
     public static Map<String, Parameter> parameters(Block root) {
-        // One naming walk for the whole project: it sees through LoRA layers, so base weights keep their
-        // Hugging Face names after adapters are injected.
-        return io.github.treelora.djl.lora.LoraStateDict.parameters(root);
+        return collect(root, true);
+    }
+
+    /**
+     * The base model's parameters by state-dict name: {@link #parameters(Block)} without the parameters that a
+     * {@link SelfNamedParameters} block reports as not base (adapters), so the names the model had before
+     * adapters were added.
+     *
+     * @param root the model
+     * @return an unmodifiable name-to-parameter map, in forward order
+     */
+    public static Map<String, Parameter> baseParameters(Block root) {
+        return collect(root, false);
+    }
+
+    // One naming walk for the whole project: it sees through LoRA layers, so base weights keep their Hugging Face
+    // names after adapters are injected.
+    private static Map<String, Parameter> collect(Block root, boolean withAddOns) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        walk("", root, out, Collections.newSetFromMap(new IdentityHashMap<>()), withAddOns);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private static void walk(String prefix, Block block, Map<String, Parameter> out, Set<Parameter> seen,
+            boolean withAddOns) {
+        if (block instanceof SelfNamedParameters self) {
+            // Add-on parameters are marked seen even when skipped, so no other path can report them.
+            for (Map.Entry<String, Parameter> e : self.stateDictParameters().entrySet()) {
+                Parameter p = e.getValue();
+                if (seen.add(p) && (withAddOns || self.isBaseParameter(p))) {
+                    out.put(prefix + e.getKey(), p);
+                }
+            }
+            return;
+        }
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            if (seen.add(p.getValue())) {
+                out.put(prefix + p.getKey(), p.getValue());
+            }
+        }
+        if (block instanceof ModuleContainer container) {
+            for (Map.Entry<String, Block> child : container.namedModules().entrySet()) {
+                walk(prefix + child.getKey() + ".", child.getValue(), out, seen, withAddOns);
+            }
+        } else {
+            for (Pair<String, Block> child : block.getChildren()) {
+                walk(prefix + child.getKey() + ".", child.getValue(), out, seen, withAddOns);
+            }
+        }
     }
 
     /**

@@ -161,8 +161,15 @@ class TrainerListenersTest {
             assertThrows(Strategies.Killed.class, () -> trainer.run(Synthetic.backbone(m, 1), tasks,
                     new Strategies.Failing(Strategies.create("olora"), 1, -1)));
         }
-        // As written before strategies had ids.
-        JsonCheck.removeField(ckpt, "strategyId");
+        // A version 2 manifest must name the id.
+        JsonCheck.edit(ckpt, root -> root.remove("strategyId"));
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            IOException e = assertThrows(IOException.class, () -> trainer.resume(Synthetic.backbone(m, 1), tasks,
+                    Strategies.create("olora")));
+            assertTrue(e.getMessage().contains("strategyId"), e.getMessage());
+        }
+        // As written before strategies had ids (format version 1).
+        JsonCheck.edit(ckpt, root -> root.put("version", 1));
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             IOException e = assertThrows(IOException.class, () -> trainer.resume(Synthetic.backbone(m, 1), tasks,
                     Strategies.create("seqlora")));
@@ -257,10 +264,10 @@ class TrainerListenersTest {
             assertEquals(value, MAPPER.readTree(ckpt.resolve(Checkpoint.JSON).toFile()).path(field).asText());
         }
 
-        static void removeField(Path ckpt, String field) throws IOException {
+        static void edit(Path ckpt, java.util.function.Consumer<ObjectNode> change) throws IOException {
             Path json = ckpt.resolve(Checkpoint.JSON);
             ObjectNode root = (ObjectNode) MAPPER.readTree(json.toFile());
-            root.remove(field);
+            change.accept(root);
             Files.writeString(json, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root));
         }
     }

@@ -13,6 +13,7 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.treelora.djl.models.ModuleContainer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

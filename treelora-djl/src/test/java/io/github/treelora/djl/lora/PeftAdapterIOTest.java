@@ -269,8 +269,7 @@ class PeftAdapterIOTest {
     void savingOverAnExistingDirectoryReplacesBothFiles() throws IOException {
         Path dir = tmp.resolve("adapter");
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            LoraModel model = vitWithTrainedLookingAdapter(manager, 3);
-            model.saveAdapter("task0", dir);
+            LoraModel model = savedAdapter(manager, 3, dir);
             Parameter b0 = model.loraB("task0").values().iterator().next();
             b0.getArray().set(LoraTestSupport.randomFloats(new Random(4), (int) b0.getArray().size()));
             // An adapter injected without LoraModel: the config is derived from its layers.
@@ -298,6 +297,43 @@ class PeftAdapterIOTest {
     }
 
     @Test
+    void savingOverAPeftDirectoryKeepsItsOtherFilesAndSubAdapters() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            // What PEFT's save_pretrained also writes: a model card, and non-default adapters in sub-directories.
+            Path dir = tmp.resolve("peft");
+            LoraModel model = savedAdapter(manager, 6, dir);
+            Files.writeString(dir.resolve("README.md"), "model card");
+            model.saveAdapter("task0", dir.resolve("second"));
+            Parameter b0 = model.loraB("task0").values().iterator().next();
+            b0.getArray().set(LoraTestSupport.randomFloats(new Random(7), (int) b0.getArray().size()));
+            model.saveAdapter("task0", dir);
+            try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(PeftAdapterIO.WEIGHTS_FILE))) {
+                assertArrayEquals(b0.getArray().toFloatArray(),
+                        f.readFloats(PeftAdapterIO.keyB(model.modulePaths("task0").get(0))));
+            }
+            assertEquals("model card", Files.readString(dir.resolve("README.md")));
+            assertEquals(Set.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE),
+                    Set.copyOf(listing(dir.resolve("second"))));
+            assertEquals(Set.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE, "README.md", "second"),
+                    Set.copyOf(listing(dir)));
+            assertEquals(List.of("peft"), listing(tmp), "no temporary directory is left beside it");
+        }
+    }
+
+    /** A ViT with the trained-looking adapter "task0", saved to {@code dir}. */
+    private static LoraModel savedAdapter(NDManager manager, long seed, Path dir) throws IOException {
+        LoraModel model = vitWithTrainedLookingAdapter(manager, seed);
+        model.saveAdapter("task0", dir);
+        return model;
+    }
+
+    private static List<String> listing(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void writtenDirectoriesAndRewrittenFilesGetTheUmaskPermissionsAndNoTemporaryFileStays() throws IOException {
         assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
         Set<PosixFilePermission> dirReference = Files.getPosixFilePermissions(
@@ -306,8 +342,7 @@ class PeftAdapterIOTest {
                 Files.createFile(tmp.resolve("reference-file")));
         Path dir = tmp.resolve("adapter");
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            LoraModel model = vitWithTrainedLookingAdapter(manager, 5);
-            model.saveAdapter("task0", dir);
+            LoraModel model = savedAdapter(manager, 5, dir);
             assertEquals(dirReference, Files.getPosixFilePermissions(dir), "new adapter directory");
             for (String f : List.of(PeftAdapterIO.CONFIG_FILE, PeftAdapterIO.WEIGHTS_FILE)) {
                 assertEquals(fileReference, Files.getPosixFilePermissions(dir.resolve(f)), "new " + f);

@@ -12,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.github.treelora.djl.TestArrays;
 import io.github.treelora.djl.models.bert.BertModel;
 import io.github.treelora.djl.models.bert.MiniLm;
 import io.github.treelora.djl.models.vit.ViTForImageClassification;
@@ -49,7 +50,7 @@ class HfCheckpointTest {
             ViTModel backbone = ViTModel.fromPretrained(FixtureTensors.VIT_TINY, manager);
             try (NDManager step = manager.newSubManager()) {
                 NDArray x = step.create(images.data(), new Shape(images.shape()));
-                float diff = ViTGoldenTest.maxAbsDiff(io.get("logits").data(), run(loaded, step, x).toFloatArray());
+                double diff = TestArrays.maxAbsDiff(io.get("logits").data(), run(loaded, step, x).toFloatArray());
                 assertTrue(diff < 1e-4f, "max abs diff " + diff);
                 // The backbone loaded from the same (vit.-prefixed) checkpoint equals the classifier's backbone.
                 Block inner = ((ViTForImageClassification) loaded).namedModules().get("vit");

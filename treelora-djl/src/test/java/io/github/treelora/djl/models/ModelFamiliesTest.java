@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.treelora.djl.models.bert.BertModel;
+import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import io.github.treelora.djl.models.vit.ViTForImageClassification;
+import io.github.treelora.djl.models.vit.ViTModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +30,18 @@ class ModelFamiliesTest {
         ModelFamily vit = ModelFamilies.forConfig(new ObjectMapper().readTree("{\"model_type\": \"vit\"}"),
                 Path.of("c.json"));
         assertEquals(List.of("query", "value"), vit.defaultLoraTargets());
+    }
+
+    @Test
+    void codeThatKnowsItsModelClassFindsTheFamilyAndItsTargets() {
+        assertEquals(List.of("query", "value"), ModelFamilies.of(ViTModel.class).defaultLoraTargets());
+        assertEquals("ViT", ModelFamilies.of(ViTForImageClassification.class).name());
+        assertEquals(List.of("query", "value"), ModelFamilies.of(BertModel.class).defaultLoraTargets());
+        assertEquals(List.of("q_proj", "v_proj"), ModelFamilies.of(LlamaForCausalLM.class).defaultLoraTargets());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelFamilies.of(ai.djl.nn.SequentialBlock.class));
+        assertTrue(e.getMessage().contains("no registered model family builds ai.djl.nn.SequentialBlock"),
+                e.getMessage());
     }
 
     @Test

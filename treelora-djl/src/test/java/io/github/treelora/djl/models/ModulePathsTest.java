@@ -16,7 +16,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import io.github.treelora.djl.lora.ModuleContainer;
+import io.github.treelora.djl.TestArrays;
+import io.github.treelora.djl.models.ModuleContainer;
 import io.github.treelora.djl.models.bert.BertConfig;
 import io.github.treelora.djl.models.bert.BertModel;
 import io.github.treelora.djl.models.vit.ViTConfig;
@@ -166,7 +167,7 @@ class ModulePathsTest {
             // A different query must change the output, proving forward looks the child up by name.
             copy.getParameters().get("weight").getArray().set(new float[32 * 32]);
             float[] changed = logits(model, manager, x);
-            float diff = ViTGoldenTest.maxAbsDiff(before, changed);
+            double diff = TestArrays.maxAbsDiff(before, changed);
             assertTrue(diff > 1e-4f, "output did not change after replacing query: " + diff);
 
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

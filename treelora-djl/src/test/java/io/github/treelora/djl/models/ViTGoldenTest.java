@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import io.github.treelora.djl.TestArrays;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTForImageClassification;
 import java.util.Map;
@@ -19,15 +20,6 @@ import org.junit.jupiter.api.Test;
  * reproduces torchvision's logits (fixture from src/test/python/make_vit_fixture.py).
  */
 class ViTGoldenTest {
-
-    static float maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length, "length");
-        float max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
 
     @Test
     void logitsMatchTorchvisionAtTrainingSizeAndWithInterpolatedPositions() throws Exception {
@@ -46,7 +38,7 @@ class ViTGoldenTest {
                     NDArray logits = model.forward(new ParameterStore(step, false), new NDList(x), false)
                             .singletonOrThrow();
                     assertEquals(new Shape(expected.shape()), logits.getShape());
-                    float diff = maxAbsDiff(expected.data(), logits.toFloatArray());
+                    double diff = TestArrays.maxAbsDiff(expected.data(), logits.toFloatArray());
                     assertTrue(diff < 1e-4f, pair[1] + ": max abs diff " + diff);
                     assertTrue(logits.getManager() == step, "output must belong to the step's manager");
                 }

@@ -13,6 +13,7 @@ import io.github.treelora.djl.cl.StrategyRegistry;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraModel;
 import io.github.treelora.djl.lora.PeftAdapterIO;
+import io.github.treelora.djl.models.ModelFamilies;
 import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.backbone.Backbones;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
@@ -142,7 +143,8 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         List<ContinualTask> tasks = SplitMnistData.tasks(images,
                 SplitOptions.full().withPerTaskCaps(trainPerTask, testPerTask).withSeed(seed));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
-        LoraConfig lora = LoraConfig.builder().rank(4).alpha(8).targetModules("query", "value").build();
+        LoraConfig lora = LoraConfig.builder().rank(4).alpha(8)
+                .targetModules(ModelFamilies.of(ViTModel.class).defaultLoraTargets()).build();
         ContinualTrainerConfig config = ContinualTrainerConfig.builder().epochs(epochs).batchSize(64)
                 .learningRate(5e-3).seed(seed).protocol(EvaluationProtocol.CLASS_INCREMENTAL).numClasses(10)
                 .checkpointDir(run.work().resolve(CHECKPOINT_DIR)).progress(false).build();

@@ -17,6 +17,7 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraModel;
+import io.github.treelora.djl.models.ModelFamilies;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTForImageClassification;
 import io.github.treelora.djl.train.MeanSquaredError;
@@ -105,7 +106,7 @@ final class LoraVitStepRig implements AutoCloseable {
         vit.initialize(root, DataType.FLOAT32, new Shape(spec.batch(), spec.channels(), spec.image(), spec.image()));
         this.lora = new LoraModel(vit);
         this.adapterPaths = lora.addAdapter("cl", LoraConfig.builder().rank(spec.rank()).alpha(2.0 * spec.rank())
-                .targetModules("query", "value").build());
+                .targetModules(ModelFamilies.of(ViTForImageClassification.class).defaultLoraTargets()).build());
         // The loss passed here is unused: the step computes its own cross entropy.
         DefaultTrainingConfig tc = new DefaultTrainingConfig(new MeanSquaredError())
                 .optOptimizer(Adam.builder().optLearningRateTracker(Tracker.fixed(1e-3f)).build())

@@ -3,11 +3,13 @@ package io.github.treelora.examples.benchmark;
 import io.github.treelora.djl.cl.StrategyRegistry;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -238,6 +241,54 @@ public final class BenchmarkOptions {
     }
 
     /**
+     * How a benchmark command's run began: when, where it prints, and the budgets of its strategies.
+     *
+     * @param nanoTime {@link System#nanoTime()} at the start
+     * @param started the start as an ISO-8601 instant
+     * @param out the command's output
+     * @param err the command's error output
+     * @param budgets budgets by strategy name ({@link #plan})
+     */
+    public record Start(long nanoTime, String started, PrintWriter out, PrintWriter err, Map<String, Budget> budgets) {
+
+        /**
+         * Wall time since the start.
+         *
+         * @return seconds
+         */
+        public double seconds() {
+            return (System.nanoTime() - nanoTime) / 1e9;
+        }
+    }
+
+    /**
+     * The checks every benchmark command opens with, in this order: the shared options ({@link #plan}), then
+     * {@code --task-inference} where it does not apply, then the command's own options. Prints an error naming the
+     * option and returns null if one fails.
+     *
+     * @param spec the command
+     * @param noTaskInference why {@code --task-inference} does not apply to the command, or null where it does
+     * @param ownChecks adds the command's own option checks to the given check
+     * @return the start, or null after an error message
+     */
+    public Start start(CommandSpec spec, String noTaskInference, UnaryOperator<OptionCheck> ownChecks) {
+        long t0 = System.nanoTime();
+        String started = Instant.now().toString();
+        String job = spec.name();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Map<String, Budget> budgets = plan(job, err);
+        if (budgets == null) {
+            return null;
+        }
+        if (noTaskInference != null && taskInference != TaskInference.NONE) {
+            err.println(job + ": --task-inference does not apply: " + noTaskInference);
+            return null;
+        }
+        return ownChecks.apply(new OptionCheck(job, err)).ok() ? new Start(t0, started, out, err, budgets) : null;
+    }
+
+    /**
      * The report's description of the optimiser.
      *
      * @return e.g. "Adam, constant learning rate (per strategy, in the table), batch 64, re-created at each task"
@@ -256,6 +307,25 @@ public final class BenchmarkOptions {
      */
     public ContinualBenchmark.Settings settings(int evalBatch, int numClasses, LoraConfig lora) {
         return new ContinualBenchmark.Settings(batch, evalBatch, numClasses, lora, taskInference, treeLoraLambda);
+    }
+
+    /**
+     * The adapters of every strategy: rank {@code --rank}, alpha twice the rank, on {@code targets}.
+     *
+     * @param targets the adapted modules, for example the model family's {@code defaultLoraTargets()}
+     * @return the adapter settings
+     */
+    public LoraConfig lora(List<String> targets) {
+        return LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules(targets).build();
+    }
+
+    /**
+     * The dataset cache: {@code --data}, else {@link Datasets#defaultCache()}.
+     *
+     * @return the directory
+     */
+    public Path cache() {
+        return data != null ? data : Datasets.defaultCache();
     }
 
     /**

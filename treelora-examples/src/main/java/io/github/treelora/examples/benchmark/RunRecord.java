@@ -85,11 +85,7 @@ public record RunRecord(String strategy, long seed, @JsonIgnore double[][] accur
      */
     @Override
     public double[][] accuracy() {
-        double[][] c = new double[accuracy.length][];
-        for (int i = 0; i < c.length; i++) {
-            c[i] = accuracy[i].clone();
-        }
-        return c;
+        return AccuracyMatrix.copyRows(accuracy);
     }
 
     /**

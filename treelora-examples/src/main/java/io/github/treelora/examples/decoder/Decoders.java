@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.treelora.djl.models.HfTokenizer;
-import io.github.treelora.djl.models.llama.CausalLmLoss;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.examples.backbone.Backbones;

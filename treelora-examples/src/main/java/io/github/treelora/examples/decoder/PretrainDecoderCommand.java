@@ -13,7 +13,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.github.treelora.djl.models.HfTokenizer;
-import io.github.treelora.djl.models.llama.CausalLmLoss;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.examples.data.Datasets;

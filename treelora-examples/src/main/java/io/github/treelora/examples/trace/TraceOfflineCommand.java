@@ -7,6 +7,7 @@ import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.HfTokenizer;
 import io.github.treelora.djl.models.HostTensor;
 import io.github.treelora.djl.models.InMemoryTensorSource;
+import io.github.treelora.djl.models.ModelFamilies;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
@@ -16,7 +17,6 @@ import io.github.treelora.examples.benchmark.BenchmarkOptions;
 import io.github.treelora.examples.benchmark.Budget;
 import io.github.treelora.examples.benchmark.ContinualBenchmark;
 import io.github.treelora.examples.benchmark.RunRecord;
-import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
 import io.github.treelora.examples.runtime.RunDirectory;
@@ -26,7 +26,6 @@ import io.github.treelora.examples.runtime.Machine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -130,7 +129,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
     @Option(names = "--lora-targets", split = ",", paramLabel = "MODULE[,MODULE...]",
             description = "Adapted linear layers (default: q_proj,v_proj, the authors' choice); lm_head adapts the "
                     + "output projection (of a tied decoder: its output use of the embedding only, as PEFT does).")
-    List<String> targets = new ArrayList<>(List.of("q_proj", "v_proj"));
+    List<String> targets = new ArrayList<>(ModelFamilies.of(LlamaForCausalLM.class).defaultLoraTargets());
 
     @Option(names = "--tune-epochs", split = ",", paramLabel = "N[,N...]",
             description = "Choose each strategy's epochs per task among these on the validation split of the first "
@@ -164,18 +163,13 @@ public final class TraceOfflineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        long t0 = System.nanoTime();
-        String started = Instant.now().toString();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        Map<String, Budget> budgets = options.plan("trace-offline", err);
-        if (budgets == null) {
+        BenchmarkOptions.Start start = options.start(spec, "the protocol has no task identity", check -> check);
+        if (start == null) {
             return 2;
         }
-        if (options.taskInference != TaskInference.NONE) {
-            err.println("trace-offline: --task-inference does not apply: the protocol has no task identity");
-            return 2;
-        }
+        PrintWriter out = start.out();
+        PrintWriter err = start.err();
+        Map<String, Budget> budgets = start.budgets();
         if (train < 1 || eval < 1) {
             err.println("trace-offline: --train and --eval must be positive, got " + train + " and " + eval);
             return 2;
@@ -219,10 +213,9 @@ public final class TraceOfflineCommand implements Callable<Integer> {
         }
         Path outDir = run.output();
         RunLog.open(run.work(), options.verbose);
-        Path cache = options.data != null ? options.data : Datasets.defaultCache();
+        Path cache = options.cache();
         int rank = options.rank;
-        LoraConfig lora = LoraConfig.builder().rank(rank).alpha(2.0 * rank).targetModules(targets.toArray(String[]::new))
-                .build();
+        LoraConfig lora = options.lora(targets);
         Map<Long, List<TraceTask>> streams = new HashMap<>();
         for (long seed : seeds) {
             List<TraceTask> all = DataCache.loadOrFetch(cache, out, () -> TraceStream.build(cache, sizes, seed));
@@ -280,10 +273,10 @@ public final class TraceOfflineCommand implements Callable<Integer> {
             runs = outcome.runs();
             used = outcome.budgets();
         }
-        double wall = (System.nanoTime() - t0) / 1e9;
+        double wall = start.seconds();
         List<String> header = new ArrayList<>();
         header.add("Command: `treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs())
-                + "`; " + started + "; " + Machine.describe() + String.format(Locale.ROOT, "; %.1f s.", wall));
+                + "`; " + start.started() + "; " + Machine.describe() + String.format(Locale.ROOT, "; %.1f s.", wall));
         header.add("Decoder: **self-pretrained** LLaMA-architecture decoder (" + card.parameters() + " parameters, "
                 + card.steps() + " pretraining steps, held-out gloss perplexity " + card.heldOutPerplexity()
                 + "), frozen; LoRA rank " + rank + " (alpha " + 2 * rank + ") on " + targets + " of every layer. "

@@ -3,16 +3,13 @@ package io.github.treelora.examples.backbone;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code pretrain-backbone} on 2,048 real Fashion-MNIST images for one epoch: it writes the four files, the
@@ -25,16 +22,11 @@ class PretrainBackboneCommandTest {
 
     @Test
     void shortRunWritesAUsableBackbone() throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.fashionMnist(cache));
-        StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(out));
+        Path cache = RequiredData.cache(Datasets::fashionMnist);
         Path target = dir.resolve("bb");
-        int code = cli.execute("pretrain-backbone", "--epochs", "1", "--train-limit", "2048", "--batch", "64",
-                "--output", target.toString(), "--data", cache.toString());
-        assertEquals(0, code, out.toString());
+        CliRun run = CliRun.execute("pretrain-backbone", "--epochs", "1", "--train-limit", "2048", "--batch", "64",
+                "--output", target.toString(), "--data", cache.toString()).assertSucceeded();
+        String out = run.err() + run.out();
         for (String f : Backbones.FILES) {
             assertTrue(Files.isRegularFile(target.resolve(f)), f + " missing; output:\n" + out);
         }

@@ -3,6 +3,7 @@ package io.github.treelora.examples.data;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -23,7 +24,36 @@ public final class RequiredData {
         T load() throws IOException;
     }
 
+    /** A dataset load from a cache directory. */
+    @FunctionalInterface
+    public interface CacheLoad {
+        /**
+         * Loads from {@code cache}.
+         *
+         * @param cache the dataset cache
+         * @return the data
+         * @throws IOException if reading fails
+         */
+        Object load(Path cache) throws IOException;
+    }
+
     private RequiredData() {}
+
+    /**
+     * The default dataset cache ({@link Datasets#defaultCache()}) after requiring, as {@link #require} does, every
+     * dataset a test reads from it.
+     *
+     * @param loads the datasets, e.g. {@code Datasets::wordnet}
+     * @return the cache
+     * @throws IOException if reading fails for another reason than a missing dataset
+     */
+    public static Path cache(CacheLoad... loads) throws IOException {
+        Path cache = Datasets.defaultCache();
+        for (CacheLoad load : loads) {
+            require(() -> load.load(cache));
+        }
+        return cache;
+    }
 
     /**
      * Loads data a test needs, or skips (fails, when data is required) the test if it is missing.

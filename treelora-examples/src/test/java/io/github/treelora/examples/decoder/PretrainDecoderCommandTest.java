@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code pretrain-decoder} on a few hundred real texts with a tiny model: writes every file of the Hugging Face
@@ -27,17 +26,12 @@ class PretrainDecoderCommandTest {
 
     /** Runs a tiny pretraining on real texts into {@code dir}; asserts it succeeds. */
     private void pretrainTiny(String... options) throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.wordnet(cache));
-        RequiredData.require(() -> Datasets.fortunes(cache));
-        StringWriter out = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("pretrain-decoder", "--output",
-                dir.toString(), "--data", cache.toString(), "--batch", "4", "--seq", "16", "--hidden", "16",
-                "--layers", "1", "--heads", "2", "--intermediate", "32"));
-        args.addAll(java.util.List.of(options));
-        assertEquals(0, cli.execute(args.toArray(String[]::new)), out.toString());
+        Path cache = RequiredData.cache(Datasets::wordnet, Datasets::fortunes);
+        List<String> args = new ArrayList<>(List.of("pretrain-decoder", "--output", dir.toString(), "--data",
+                cache.toString(), "--batch", "4", "--seq", "16", "--hidden", "16", "--layers", "1", "--heads", "2",
+                "--intermediate", "32"));
+        args.addAll(List.of(options));
+        CliRun.execute(args.toArray(String[]::new)).assertSucceeded();
     }
 
     @Test
@@ -69,13 +63,11 @@ class PretrainDecoderCommandTest {
 
     @Test
     void theTraceCorpusRefusesAnotherHeldOutRule() {
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setErr(new PrintWriter(err));
         Path output = dir.resolve("never");
-        assertEquals(2, cli.execute("pretrain-decoder", "--corpus", "trace", "--held-out-every", "10", "--output",
-                output.toString()));
-        assertTrue(err.toString().contains("--held-out-every does not apply to --corpus trace"), err.toString());
+        CliRun run = CliRun.execute("pretrain-decoder", "--corpus", "trace", "--held-out-every", "10", "--output",
+                output.toString());
+        assertEquals(2, run.code(), run.err());
+        assertTrue(run.err().contains("--held-out-every does not apply to --corpus trace"), run.err());
         assertTrue(!Files.exists(output));
     }
 }

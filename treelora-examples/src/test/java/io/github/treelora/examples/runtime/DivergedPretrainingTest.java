@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
+import io.github.treelora.examples.TestFiles;
 import io.github.treelora.examples.benchmark.TaskSizes;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
@@ -14,15 +15,12 @@ import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.splitmnist.SplitMnistData;
 import io.github.treelora.djl.cl.ContinualTask;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Pretraining that diverges exits with 1 and writes nothing, even with {@code --overwrite}: the previous backbone or
@@ -36,27 +34,13 @@ class DivergedPretrainingTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
-    private int cli(String... args) {
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
-
-    private List<String> listing() throws IOException {
-        try (Stream<Path> s = Files.list(tmp)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
     @Test
     void divergingBackbonePretrainingLeavesTheExistingBackbone() throws IOException {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.fashionMnist(cache));
+        Path cache = RequiredData.cache(Datasets::fashionMnist);
         Path backbone = Files.createDirectories(tmp.resolve("backbone"));
         Files.writeString(backbone.resolve("model.safetensors"), "good weights");
         Files.writeString(backbone.resolve("backbone-card.json"), "good card");
-        int code = cli("pretrain-backbone", "--lr", "1e30", "--epochs", "1", "--train-limit", "256", "--overwrite",
+        int code = CliRun.execute(out, err, "pretrain-backbone", "--lr", "1e30", "--epochs", "1", "--train-limit", "256", "--overwrite",
                 "--output", backbone.toString(), "--data", cache.toString());
         assertEquals(1, code, out + "\n" + err);
         assertTrue(err.toString().startsWith("pretrain-backbone: training diverged: the loss is NaN at epoch 1/1"),
@@ -66,21 +50,19 @@ class DivergedPretrainingTest {
         assertFalse(out.toString().contains("written to"), out.toString());
         assertEquals("good weights", Files.readString(backbone.resolve("model.safetensors")));
         assertEquals("good card", Files.readString(backbone.resolve("backbone-card.json")));
-        assertEquals(List.of("backbone"), listing(), "no temporary directory is left");
+        assertEquals(List.of("backbone"), TestFiles.names(tmp), "no temporary directory is left");
     }
 
     @Test
     void divergingDecoderPretrainingWritesNothing() throws IOException {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.wordnet(cache));
-        RequiredData.require(() -> Datasets.fortunes(cache));
+        Path cache = RequiredData.cache(Datasets::wordnet, Datasets::fortunes);
         Path decoder = tmp.resolve("decoder");
-        int code = cli("pretrain-decoder", "--output", decoder.toString(), "--data", cache.toString(), "--lr", "1e30",
+        int code = CliRun.execute(out, err, "pretrain-decoder", "--output", decoder.toString(), "--data", cache.toString(), "--lr", "1e30",
                 "--steps", "6", "--batch", "4", "--seq", "16", "--text-limit", "300", "--vocab", "300", "--hidden", "16",
                 "--layers", "1", "--heads", "2", "--intermediate", "32");
         assertEquals(1, code, out + "\n" + err);
         assertTrue(err.toString().startsWith("pretrain-decoder: training diverged: "), err.toString());
-        assertEquals(List.of(), listing(), "nothing is written");
+        assertEquals(List.of(), TestFiles.names(tmp), "nothing is written");
     }
 
     @Test

@@ -8,12 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.treelora.examples.CliRun;
+import io.github.treelora.examples.TestFiles;
 import io.github.treelora.examples.TreeLoraCli;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Real kills: a command runs in a child JVM and is killed (SIGKILL) as soon as the first task's checkpoint exists.
@@ -44,10 +44,7 @@ class KilledRunTest {
     private final StringWriter err = new StringWriter();
 
     private int cli(List<String> args) {
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args.toArray(String[]::new));
+        return CliRun.execute(out, err, args.toArray(String[]::new));
     }
 
     private static List<String> with(List<String> args, String... more) {
@@ -116,16 +113,9 @@ class KilledRunTest {
         }
     }
 
-    private static List<String> siblings(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
     @Test
     void aKilledBenchmarkResumesToTheResultsOfAnUninterruptedRun() throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.mnist(cache));
+        Path cache = RequiredData.cache(Datasets::mnist);
         Path killed = tmp.resolve("killed");
         List<String> common = List.of("split-mnist", "--strategies", "olora,treelora", "--seeds", "1",
                 "--train-per-task", "200", "--test-per-task", "50", "--data", cache.toString());
@@ -143,7 +133,7 @@ class KilledRunTest {
         assertEquals(0, cli(with(args, "--output", killed.toString(), "--resume")), out + "\n" + err);
         assertTrue(out.toString().contains("resumed after task"), out.toString());
         assertTrue(out.toString().contains("200 train / 50 test images per task"), out.toString());
-        assertEquals(List.of("killed"), siblings(tmp).stream().filter(n -> !n.equals("child.log")).toList(),
+        assertEquals(List.of("killed"), TestFiles.names(tmp).stream().filter(n -> !n.equals("child.log")).toList(),
                 "the work directory became the output; no temporary directory is left");
 
         Path whole = tmp.resolve("whole");
@@ -165,8 +155,7 @@ class KilledRunTest {
 
     @Test
     void aKilledOverwriteLeavesThePreviousRunAndItsResumeMatchesAnUninterruptedRun() throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.mnist(cache));
+        Path cache = RequiredData.cache(Datasets::mnist);
         Path output = tmp.resolve("adapter");
         assertEquals(0, cli(List.of("train-adapter", "--seed", "1", "--train-per-task", "32", "--test-per-task", "20",
                 "--data", cache.toString(), "--output", output.toString())), out + "\n" + err);
@@ -190,7 +179,7 @@ class KilledRunTest {
         Map<String, String> replaced = tree(output);
         assertNotEquals(previous.get("task2/adapter_model.safetensors"), replaced.get("task2/adapter_model.safetensors"));
         assertTrue(replaced.keySet().stream().noneMatch(f -> f.contains(".tmp")), "no temporary file: " + replaced);
-        assertEquals(List.of("adapter", "child.log"), siblings(tmp));
+        assertEquals(List.of("adapter", "child.log"), TestFiles.names(tmp));
 
         Path whole = tmp.resolve("whole");
         assertEquals(0, cli(with(seed2, "--output", whole.toString())), out + "\n" + err);

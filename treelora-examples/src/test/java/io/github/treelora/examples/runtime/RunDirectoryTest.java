@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.treelora.djl.models.HostTensor;
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
+import io.github.treelora.examples.TestFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -73,12 +74,6 @@ class RunDirectoryTest {
                 new PrintWriter(err, true));
     }
 
-    private static List<String> names(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
     @Test
     void outputProblemsAreNamedBeforeAnyWork() throws IOException {
         Path file = Files.writeString(tmp.resolve("hostname"), "host\n");
@@ -128,8 +123,8 @@ class RunDirectoryTest {
                 "where and how it is written do not change results: " + args);
         Files.writeString(run.work().resolve("result.json"), "new");
         run.commit();
-        assertEquals(List.of("args.json", "result.json"), names(output));
-        assertEquals(List.of("run"), names(tmp));
+        assertEquals(List.of("args.json", "result.json"), TestFiles.names(output));
+        assertEquals(List.of("run"), TestFiles.names(tmp));
     }
 
     @Test
@@ -170,14 +165,7 @@ class RunDirectoryTest {
         Files.writeString(output.resolve("cat.jpg"), "meow");
         assertNull(open("--output", output.toString(), "--resume"));
         assertTrue(err.toString().contains("holds no run of this command (no args.json)"), err.toString());
-        assertEquals(List.of("cat.jpg"), names(output));
-    }
-
-    private int cli(String... args) {
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        assertEquals(List.of("cat.jpg"), TestFiles.names(output));
     }
 
     @Test
@@ -200,16 +188,16 @@ class RunDirectoryTest {
         for (String[] c : cases) {
             String[] args = Stream.concat(Stream.of(c), Stream.of("--data", noData)).toArray(String[]::new);
             int before = err.getBuffer().length();
-            assertEquals(2, cli(args), String.join(" ", args) + "\n" + out + err);
+            assertEquals(2, CliRun.execute(out, err, args), String.join(" ", args) + "\n" + out + err);
             String message = err.getBuffer().substring(before);
             assertTrue(message.startsWith(c[0] + ": --output "), message);
             assertTrue(message.contains("is not empty") || message.contains("is not a directory")
                     || message.contains("is a file"), message);
         }
         assertEquals("host\n", Files.readString(file));
-        assertEquals(List.of("model.safetensors"), names(full));
+        assertEquals(List.of("model.safetensors"), TestFiles.names(full));
         assertEquals("good weights", Files.readString(full.resolve("model.safetensors")));
-        assertEquals(List.of("full", "hostname"), names(tmp), "nothing created next to the outputs");
+        assertEquals(List.of("full", "hostname"), TestFiles.names(tmp), "nothing created next to the outputs");
     }
 
     @Test
@@ -236,13 +224,13 @@ class RunDirectoryTest {
             String[] args = Stream.concat(Stream.of(c.getKey()), Stream.of("--output", output))
                     .toArray(String[]::new);
             int before = err.getBuffer().length();
-            assertEquals(2, cli(args), String.join(" ", args));
+            assertEquals(2, CliRun.execute(out, err, args), String.join(" ", args));
             assertEquals(c.getValue(), err.getBuffer().substring(before).strip());
         }
         assertFalse(Files.exists(tmp.resolve("never")));
         // Several bad options: each is named on its own line.
         int before = err.getBuffer().length();
-        assertEquals(2, cli("split-mnist", "--treelora-lambda", "-1", "--rank", "0", "--batch", "0"));
+        assertEquals(2, CliRun.execute(out, err, "split-mnist", "--treelora-lambda", "-1", "--rank", "0", "--batch", "0"));
         assertEquals(3, err.getBuffer().substring(before).strip().lines().count(), err.toString());
     }
 

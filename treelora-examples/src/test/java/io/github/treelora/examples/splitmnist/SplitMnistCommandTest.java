@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code split-mnist --quick} and {@code split-fashion-mnist --quick} end to end on the real data and the shipped
@@ -41,18 +36,11 @@ class SplitMnistCommandTest {
     }
 
     private void quickRun(String command, String domainNote) throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> command.equals("split-mnist") ? Datasets.mnist(cache) : Datasets.fashionMnist(cache));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
+        Path cache = RequiredData.cache(command.equals("split-mnist") ? Datasets::mnist : Datasets::fashionMnist);
         long t0 = System.nanoTime();
-        int code = cli.execute(command, "--quick", "--output", dir.toString(), "--data", cache.toString());
+        CliRun cli = CliRun.execute(command, "--quick", "--output", dir.toString(), "--data", cache.toString());
         System.out.printf("[SplitMnistCommandTest] %s --quick took %.1f s%n", command, (System.nanoTime() - t0) / 1e9);
-        assertEquals(0, code, err + "\n" + out);
-        String console = out.toString();
+        String console = cli.assertSucceeded().out();
         for (String s : new String[] {"SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"}) {
             assertTrue(console.lines().anyMatch(l -> l.startsWith(s + " ")), "table row of " + s + ":\n" + console);
         }
@@ -60,12 +48,8 @@ class SplitMnistCommandTest {
         String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("self-pretrained") && md.contains("### TreeLoRA-PAPER"), md);
         assertTrue(md.contains("- " + domainNote), md);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
-        JsonNode runs = json.get("runs");
-        assertEquals(4, runs.size());
-        Set<String> names = new HashSet<>();
-        for (JsonNode run : runs) {
-            names.add(run.get("strategy").asText());
+        JsonNode json = CliRun.assertRuns(dir, Set.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"), 5);
+        for (JsonNode run : json.get("runs")) {
             JsonNode m = run.get("accuracy");
             assertEquals(5, m.size());
             for (int i = 0; i < 5; i++) {
@@ -81,7 +65,6 @@ class SplitMnistCommandTest {
             }
             assertTrue(run.get("trainSamples").asLong() > 0);
         }
-        assertEquals(Set.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-PAPER"), names);
         assertEquals(4, json.get("results").size());
         assertEquals(5, json.get("results").get(0).get("accuracy").size());
         assertEquals(4, json.get("summary").size());

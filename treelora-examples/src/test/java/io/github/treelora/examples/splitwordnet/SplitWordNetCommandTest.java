@@ -4,20 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.treelora.examples.TreeLoraCli;
+import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.benchmark.ContinualReport;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code split-wordnet --quick} end to end on the real WordNet glosses and the real pretrained MiniLM: SeqLoRA,
@@ -32,36 +27,16 @@ class SplitWordNetCommandTest {
 
     @Test
     void quickRunWritesTheReport() throws Exception {
-        Path cache = Datasets.defaultCache();
-        RequiredData.require(() -> Datasets.wordnet(cache));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new TreeLoraCli());
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute("split-wordnet", "--quick", "--strategies", "seqlora,olora,treelora",
-                "--output", dir.toString(), "--data", cache.toString());
-        assertEquals(0, code, err + "\n" + out);
+        Path cache = RequiredData.cache(Datasets::wordnet);
+        CliRun.execute("split-wordnet", "--quick", "--strategies", "seqlora,olora,treelora", "--output",
+                dir.toString(), "--data", cache.toString()).assertSucceeded();
         String md = Files.readString(dir.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("all-MiniLM-L6-v2") && md.contains("### TreeLoRA-PAPER"), md);
-        JsonNode json = new ObjectMapper().readTree(dir.resolve(ContinualReport.JSON_FILE).toFile());
-        JsonNode runs = json.get("runs");
-        assertEquals(3, runs.size());
-        Set<String> names = new HashSet<>();
-        for (JsonNode run : runs) {
-            names.add(run.get("strategy").asText());
-            JsonNode m = run.get("accuracy");
-            assertEquals(5, m.size());
-            for (int i = 0; i < 5; i++) {
-                for (int j = i; j < 5; j++) {
-                    double v = m.get(i).get(j).asDouble();
-                    assertTrue(v >= 0 && v <= 1, "R[" + i + "][" + j + "] = " + v);
-                }
-            }
+        JsonNode json = CliRun.assertRuns(dir, Set.of("SeqLoRA", "O-LoRA", "TreeLoRA-PAPER"), 5);
+        for (JsonNode run : json.get("runs")) {
             // 5 tasks x 4 supersenses x 8 glosses, 1 epoch
             assertEquals(160, run.get("trainSamples").asLong());
         }
-        assertEquals(Set.of("SeqLoRA", "O-LoRA", "TreeLoRA-PAPER"), names);
         JsonNode tasks = json.get("results").get(0).get("tasks");
         assertEquals(5, tasks.size());
     }

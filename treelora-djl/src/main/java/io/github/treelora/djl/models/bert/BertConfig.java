@@ -95,7 +95,17 @@ public record BertConfig(
      * @throws IllegalArgumentException if the JSON is malformed, a key is missing or a value is invalid
      */
     public static BertConfig fromJson(String json) {
-        JsonNode root = ConfigJson.parseObject(json, "BERT");
+        return fromJson(ConfigJson.parseObject(json, "BERT"));
+    }
+
+    /**
+     * Parses a Hugging Face {@code config.json} already read as a JSON object, as {@link #fromJson(String)} does.
+     *
+     * @param root the config object
+     * @return the configuration
+     * @throws IllegalArgumentException if a key is missing or a value is invalid (named in the message)
+     */
+    public static BertConfig fromJson(JsonNode root) {
         ConfigJson.requireModelType(root, "bert");
         ConfigJson.requireActivation(root, "gelu", "gelu");
         String pos = root.path("position_embedding_type").asText("absolute");

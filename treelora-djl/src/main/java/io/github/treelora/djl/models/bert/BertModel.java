@@ -58,7 +58,21 @@ public final class BertModel extends ModuleBlock {
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
     public static BertModel fromPretrained(Path dir, NDManager manager) {
-        BertModel model = new BertModel(BertConfig.fromJson(HfCheckpoint.configFile(dir)));
+        return fromPretrained(dir, BertConfig.fromJson(HfCheckpoint.configFile(dir)), manager);
+    }
+
+    /**
+     * Loads a checkpoint as {@link #fromPretrained(Path, NDManager)} does, with its config already parsed.
+     *
+     * @param dir the checkpoint directory
+     * @param config the parsed {@code config.json} of {@code dir}
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded encoder; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static BertModel fromPretrained(Path dir, BertConfig config, NDManager manager) {
+        BertModel model = new BertModel(config);
         StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("pooler.*").ignoring("cls.*")
                 .ignoring("classifier.*").ignoring("embeddings.position_ids");
         return HfCheckpoint.loadInto(dir, manager, model,

@@ -185,7 +185,17 @@ public record LlamaConfig(
      *     activation or rope type is unsupported
      */
     public static LlamaConfig fromJson(String json) {
-        JsonNode root = ConfigJson.parseObject(json, "LLaMA-family");
+        return fromJson(ConfigJson.parseObject(json, "LLaMA-family"));
+    }
+
+    /**
+     * Parses a Hugging Face {@code config.json} already read as a JSON object, as {@link #fromJson(String)} does.
+     *
+     * @param root the config object
+     * @return the configuration
+     * @throws IllegalArgumentException if a key is missing or a value is invalid (named in the message)
+     */
+    public static LlamaConfig fromJson(JsonNode root) {
         String type = ConfigJson.requiredText(root, "model_type");
         DecoderFamily family = DecoderFamily.require(type);
         String act = root.path("hidden_act").asText(family.activation());

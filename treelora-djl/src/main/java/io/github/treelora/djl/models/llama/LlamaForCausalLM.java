@@ -1,5 +1,6 @@
 package io.github.treelora.djl.models.llama;
 
+import io.github.treelora.djl.loss.CausalLmLoss;
 import java.nio.file.Path;
 import io.github.treelora.djl.models.HfCheckpoint;
 import ai.djl.ndarray.NDArray;
@@ -87,7 +88,24 @@ public final class LlamaForCausalLM extends ModuleBlock {
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
     public static LlamaForCausalLM fromPretrained(Path dir, NDManager manager, WeightStorage storage) {
-        LlamaForCausalLM model = new LlamaForCausalLM(LlamaConfig.fromFile(HfCheckpoint.configFile(dir)));
+        return fromPretrained(dir, LlamaConfig.fromFile(HfCheckpoint.configFile(dir)), manager, storage);
+    }
+
+    /**
+     * Loads a checkpoint as {@link #fromPretrained(Path, NDManager, WeightStorage)} does, with its config already
+     * parsed.
+     *
+     * @param dir the checkpoint directory
+     * @param config the parsed {@code config.json} of {@code dir}
+     * @param manager parent of the manager that will own the parameters
+     * @param storage element type of the weight matrices
+     * @return the loaded model; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static LlamaForCausalLM fromPretrained(Path dir, LlamaConfig config, NDManager manager,
+            WeightStorage storage) {
+        LlamaForCausalLM model = new LlamaForCausalLM(config);
         return HfCheckpoint.loadInto(dir, manager, model, storage, model::initializeParameters, (m, source) -> {
             m.parameterManager();
             StateDict.loadStreaming(m, source, m.loadOptions());

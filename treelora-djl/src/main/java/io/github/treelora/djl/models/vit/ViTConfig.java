@@ -168,7 +168,17 @@ public record ViTConfig(
      * @throws IllegalArgumentException if the JSON is malformed, a required key is missing or a value is invalid
      */
     public static ViTConfig fromJson(String json) {
-        JsonNode root = ConfigJson.parseObject(json, "ViT");
+        return fromJson(ConfigJson.parseObject(json, "ViT"));
+    }
+
+    /**
+     * Parses a Hugging Face {@code config.json} already read as a JSON object, as {@link #fromJson(String)} does.
+     *
+     * @param root the config object
+     * @return the configuration
+     * @throws IllegalArgumentException if a key is missing or a value is invalid (named in the message)
+     */
+    public static ViTConfig fromJson(JsonNode root) {
         ConfigJson.requireModelType(root, "vit");
         ConfigJson.requireActivation(root, "gelu", "gelu");
         int labels;

@@ -46,7 +46,21 @@ public final class ViTForImageClassification extends ModuleBlock {
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
     public static ViTForImageClassification fromPretrained(Path dir, NDManager manager) {
-        ViTForImageClassification model = new ViTForImageClassification(ViTConfig.fromJson(HfCheckpoint.configFile(dir)));
+        return fromPretrained(dir, ViTConfig.fromJson(HfCheckpoint.configFile(dir)), manager);
+    }
+
+    /**
+     * Loads a checkpoint as {@link #fromPretrained(Path, NDManager)} does, with its config already parsed.
+     *
+     * @param dir the checkpoint directory
+     * @param config the parsed {@code config.json} of {@code dir}
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded model; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static ViTForImageClassification fromPretrained(Path dir, ViTConfig config, NDManager manager) {
+        ViTForImageClassification model = new ViTForImageClassification(config);
         return HfCheckpoint.loadInto(dir, manager, model,
                 owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()),
                 (m, weights) -> StateDict.load(m, ViTNames.toV4(weights)));
@@ -62,12 +76,12 @@ public final class ViTForImageClassification extends ModuleBlock {
     }
 
     /**
-     * The input shape to pass to {@code initialize}: one image at the configured size.
+     * The input shape to pass to {@code initialize}: its backbone's ({@link ViTModel#inputShape()}).
      *
      * @return {@code [1, channels, imageSize, imageSize]}
      */
     public Shape inputShape() {
-        return new Shape(1, config.numChannels(), config.imageSize(), config.imageSize());
+        return ((ViTModel) module("vit")).inputShape();
     }
 
     /** {@inheritDoc} */

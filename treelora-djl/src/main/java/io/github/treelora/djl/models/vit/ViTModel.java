@@ -54,7 +54,21 @@ public final class ViTModel extends ModuleBlock {
      * @throws java.io.UncheckedIOException if a file cannot be read
      */
     public static ViTModel fromPretrained(Path dir, NDManager manager) {
-        ViTModel model = new ViTModel(ViTConfig.fromJson(HfCheckpoint.configFile(dir)));
+        return fromPretrained(dir, ViTConfig.fromJson(HfCheckpoint.configFile(dir)), manager);
+    }
+
+    /**
+     * Loads a checkpoint as {@link #fromPretrained(Path, NDManager)} does, with its config already parsed.
+     *
+     * @param dir the checkpoint directory
+     * @param config the parsed {@code config.json} of {@code dir}
+     * @param manager parent of the manager that will own the parameters
+     * @return the loaded backbone; on failure nothing stays allocated (see {@link HfCheckpoint})
+     * @throws IllegalArgumentException if the weights are invalid (naming the file and key)
+     * @throws java.io.UncheckedIOException if a file cannot be read
+     */
+    public static ViTModel fromPretrained(Path dir, ViTConfig config, NDManager manager) {
+        ViTModel model = new ViTModel(config);
         StateDict.LoadOptions options = StateDict.LoadOptions.STRICT.ignoring("pooler.*").ignoring("classifier.*");
         return HfCheckpoint.loadInto(dir, manager, model,
                 owner -> model.initialize(owner, DataType.FLOAT32, model.inputShape()),

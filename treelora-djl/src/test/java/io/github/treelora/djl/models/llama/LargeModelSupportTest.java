@@ -13,8 +13,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.github.treelora.djl.TestArrays;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraInjector;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import io.github.treelora.djl.models.HostTensor;
 import io.github.treelora.djl.models.InMemoryTensorSource;
 import io.github.treelora.djl.models.StateDict;
@@ -83,15 +85,6 @@ class LargeModelSupportTest {
 
     static NDArray batch(NDManager m, long[][] rows) {
         return m.create(FixtureFiles.flatten(rows), new Shape(rows.length, rows[0].length));
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 
     static double maxAbs(float[] a) {
@@ -180,7 +173,7 @@ class LargeModelSupportTest {
                 assertEquals(DataType.FLOAT32, l16.getDataType());
                 logits16 = l16.toFloatArray();
             }
-            double diff = maxAbsDiff(logits32, logits16);
+            double diff = TestArrays.maxAbsDiff(logits32, logits16);
             assertTrue(diff < 1e-5 * Math.max(1, maxAbs(logits32)), fixture + ": max |logit diff| " + diff);
 
             injectLora(f32, 7);
@@ -196,7 +189,7 @@ class LargeModelSupportTest {
                 float[] g32 = r32.gradients().get(n);
                 double scale = maxAbs(g32);
                 assertTrue(scale > 0, n + " has a gradient");
-                double d = maxAbsDiff(g32, r16.gradients().get(n));
+                double d = TestArrays.maxAbsDiff(g32, r16.gradients().get(n));
                 assertTrue(d <= 1e-4 * scale, n + ": max |gradient diff| " + d + " against max " + scale);
             }
         }
@@ -312,7 +305,7 @@ class LargeModelSupportTest {
             assertEquals(full.gradients().keySet(), chunked.gradients().keySet());
             for (String n : full.gradients().keySet()) {
                 double scale = maxAbs(full.gradients().get(n));
-                double d = maxAbsDiff(full.gradients().get(n), chunked.gradients().get(n));
+                double d = TestArrays.maxAbsDiff(full.gradients().get(n), chunked.gradients().get(n));
                 assertTrue(scale > 0 && d <= 1e-5 * scale, n + ": max |gradient diff| " + d + " of " + scale);
             }
         }
@@ -332,7 +325,7 @@ class LargeModelSupportTest {
             assertTrue(full.gradients().containsKey("lm_head.weight"));
             for (String n : full.gradients().keySet()) {
                 double scale = maxAbs(full.gradients().get(n));
-                double d = maxAbsDiff(full.gradients().get(n), targetOnly.gradients().get(n));
+                double d = TestArrays.maxAbsDiff(full.gradients().get(n), targetOnly.gradients().get(n));
                 assertTrue(d <= 1e-5 * Math.max(scale, 1e-6), n + ": max |gradient diff| " + d + " of " + scale);
             }
         }

@@ -2,7 +2,7 @@ package io.github.treelora.djl.models.llama;
 
 import static io.github.treelora.djl.models.llama.LargeModelSupportTest.batch;
 import static io.github.treelora.djl.models.llama.LargeModelSupportTest.maxAbs;
-import static io.github.treelora.djl.models.llama.LargeModelSupportTest.maxAbsDiff;
+import static io.github.treelora.djl.TestArrays.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

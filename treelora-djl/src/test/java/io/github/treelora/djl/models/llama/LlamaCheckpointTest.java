@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.github.treelora.djl.TestArrays;
 import io.github.treelora.djl.models.HfCheckpoint;
 import io.github.treelora.djl.models.InMemoryTensorSource;
 import io.github.treelora.djl.models.SafetensorsTensorSource;
@@ -92,15 +93,6 @@ class LlamaCheckpointTest {
         }
     }
 
-    private static double maxDiff(float[] a, float[] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
     /** Round to bfloat16, nearest-even (independent of the project's HalfFloats): keep the top 16 bits. */
     private static float roundToBf16(float v) {
         int bits = Float.floatToRawIntBits(v);
@@ -116,7 +108,7 @@ class LlamaCheckpointTest {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             Block loaded = HfCheckpoint.load(dir, manager);
             assertTrue(loaded instanceof LlamaForCausalLM, "config.json architectures selects the decoder");
-            double diff = maxDiff(referenceLogits(), logits((LlamaForCausalLM) loaded, manager));
+            double diff = TestArrays.maxAbsDiff(referenceLogits(), logits((LlamaForCausalLM) loaded, manager));
             LoggerFactory.getLogger(LlamaCheckpointTest.class).info("{} in {} file(s): max |logit diff| {}", dtype,
                     shards, diff);
             assertTrue(diff < tolerance, dtype + ": max |logit diff| " + diff + " >= " + tolerance);

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.treelora.djl.loss.CausalLmLoss;
 import io.github.treelora.djl.models.InMemoryTensorSource;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -14,7 +14,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.github.treelora.djl.lora.ModuleContainer;
+import io.github.treelora.djl.models.ModuleContainer;
 import io.github.treelora.djl.models.ModuleList;
 import java.util.ArrayList;
 import java.util.List;

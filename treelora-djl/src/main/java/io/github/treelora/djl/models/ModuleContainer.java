@@ -1,4 +1,4 @@
-package io.github.treelora.djl.lora;
+package io.github.treelora.djl.models;
 
 import ai.djl.nn.Block;
 import java.util.List;

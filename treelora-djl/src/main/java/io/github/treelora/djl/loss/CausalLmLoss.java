@@ -1,4 +1,4 @@
-package io.github.treelora.djl.models.llama;
+package io.github.treelora.djl.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;

@@ -1,4 +1,4 @@
-package io.github.treelora.djl.models.llama;
+package io.github.treelora.djl.loss;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
