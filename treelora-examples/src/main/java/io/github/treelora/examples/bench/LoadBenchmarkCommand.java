@@ -232,7 +232,7 @@ public final class LoadBenchmarkCommand implements Callable<Integer> {
     }
 
     /** Process CPU time (all threads, the engine's included), robust to other load on a shared machine. */
-    private static final com.sun.management.OperatingSystemMXBean OS =
+    static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private static void time(Map<String, List<Double>> seconds, String name, Step step) throws IOException {

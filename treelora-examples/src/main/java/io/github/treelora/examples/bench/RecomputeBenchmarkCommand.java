@@ -18,9 +18,6 @@ import io.github.treelora.djl.lora.LoraInjector;
 import io.github.treelora.djl.models.WeightStorage;
 import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -84,13 +81,12 @@ public final class RecomputeBenchmarkCommand implements Callable<Integer> {
     int threads;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         if (batch <= 0 || tokens < 2 || warmup < 0 || steps <= 0 || threads <= 0) {
             throw new IllegalArgumentException("need --batch > 0, --tokens >= 2, --warmup >= 0, --steps > 0 and "
                     + "--threads > 0");
         }
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads));
+        int threadsInUse = Integer.parseInt(EngineThreads.apply(threads));
         LlamaConfig config = shape.config;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             LlamaForCausalLM lm = new LlamaForCausalLM(config);
@@ -107,8 +103,10 @@ public final class RecomputeBenchmarkCommand implements Callable<Integer> {
             ParameterStore ps = new ParameterStore(manager, false);
             ps.setParameterServer(new LocalParameterServer(Optimizer.adam()
                     .optLearningRateTracker(Tracker.fixed(1e-4f)).build()), new Device[] {Device.cpu()});
-            long rssBefore = status("VmRSS");
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // VmHWM := VmRSS
+            long rssBefore = ProcessMemory.residentBytes();
+            if (!ProcessMemory.resetPeak()) {
+                throw new IllegalStateException("cannot reset VmHWM (/proc/self/clear_refs)");
+            }
             SplittableRandom rnd = new SplittableRandom(1);
             List<Double> seconds = new ArrayList<>();
             List<Double> cpuSeconds = new ArrayList<>();
@@ -119,7 +117,7 @@ public final class RecomputeBenchmarkCommand implements Callable<Integer> {
                     ids[i] = rnd.nextInt(config.vocabSize());
                 }
                 long t0 = System.nanoTime();
-                long cpu0 = OS.getProcessCpuTime();
+                long cpu0 = LoadBenchmarkCommand.OS.getProcessCpuTime();
                 try (NDManager step = manager.newSubManager()) {
                     NDArray x = step.create(ids, new Shape(batch, tokens));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -129,7 +127,7 @@ public final class RecomputeBenchmarkCommand implements Callable<Integer> {
                 }
                 if (s >= warmup) {
                     seconds.add((System.nanoTime() - t0) / 1e9);
-                    cpuSeconds.add((OS.getProcessCpuTime() - cpu0) / 1e9);
+                    cpuSeconds.add((LoadBenchmarkCommand.OS.getProcessCpuTime() - cpu0) / 1e9);
                 }
             }
             double median = LoadBenchmarkCommand.median(seconds);
@@ -137,23 +135,10 @@ public final class RecomputeBenchmarkCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "{\"shape\":\"%s\",\"storage\":\"%s\",\"recompute\":%s,\"batch\":%d,"
                             + "\"tokens\":%d,\"threads\":%d,\"rss_before_steps_mb\":%d,\"peak_rss_steps_mb\":%d,"
                             + "\"median_step_s\":%.3f,\"median_step_cpu_s\":%.3f,\"step_s\":%s,\"loss\":%.4f}%n",
-                    shape, storage, recompute, batch, tokens, threads, rssBefore / 1024, status("VmHWM") / 1024,
+                    shape, storage, recompute, batch, tokens, threadsInUse, rssBefore >> 20,
+                    ProcessMemory.peakBytes() >> 20,
                     median, cpuMedian, seconds, loss);
         }
         return 0;
-    }
-
-    /** Process CPU time (all threads), less sensitive than wall time to other load on a shared machine. */
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
-    /** A {@code /proc/self/status} field in kB. */
-    private static long status(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no " + field + " in /proc/self/status");
     }
 }

@@ -6,6 +6,7 @@ import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
+import io.github.treelora.examples.runtime.RunLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -286,6 +287,54 @@ public final class BenchmarkOptions {
             return null;
         }
         return ownChecks.apply(new OptionCheck(job, err)).ok() ? new Start(t0, started, out, err, budgets) : null;
+    }
+
+    /**
+     * A benchmark command's run once its options are checked and its run directory is ready: {@link #run()} is null
+     * when the command should end now with {@link #exitCode()} (2 after an error message, 0 when a resumed run had
+     * already finished).
+     *
+     * @param start how the run began, or null when an option check failed
+     * @param run the run to work in, with its log started, or null to end now
+     * @param exitCode the exit code when {@code run} is null
+     */
+    public record Begun(Start start, RunDirectory run, int exitCode) {
+    }
+
+    /**
+     * {@link #start} followed by {@link #openLoggedRun}: the opening of a benchmark command that has no other check.
+     *
+     * @param spec the command
+     * @param noTaskInference as for {@link #start}
+     * @param ownChecks as for {@link #start}
+     * @return the run, or an exit code
+     * @throws IOException if the work directory or log cannot be prepared
+     */
+    public Begun begin(CommandSpec spec, String noTaskInference, UnaryOperator<OptionCheck> ownChecks)
+            throws IOException {
+        Start start = start(spec, noTaskInference, ownChecks);
+        return start == null ? new Begun(null, null, 2) : openLoggedRun(spec, start);
+    }
+
+    /**
+     * Prepares the run ({@link #openRun}) and, unless it had already finished, starts its log in the work directory
+     * ({@link RunLog#open}, {@code --verbose}).
+     *
+     * @param spec the command
+     * @param start the command's start
+     * @return the run, or an exit code
+     * @throws IOException if the work directory or log cannot be prepared
+     */
+    public Begun openLoggedRun(CommandSpec spec, Start start) throws IOException {
+        RunDirectory run = openRun(spec, start.out(), start.err());
+        if (run == null) {
+            return new Begun(start, null, 2);
+        }
+        if (run.finished()) {
+            return new Begun(start, null, 0);
+        }
+        RunLog.open(run.work(), verbose);
+        return new Begun(start, run, 0);
     }
 
     /**

@@ -45,6 +45,10 @@ public final class SplitTasks<D extends LabeledDataset<D>> {
             List.of(13, 30, 35, 8),
             List.of(32, 17, 38, 23));
 
+    /** Head size of a classifier over {@link #WORDNET_TASKS}: one more than the largest supersense number. */
+    public static final int WORDNET_CLASS_COUNT = WORDNET_TASKS.stream().flatMap(List::stream)
+            .mapToInt(Integer::intValue).max().orElseThrow() + 1;
+
     /**
      * Default Split-WordNet sizes: 1,000 training and 250 test glosses per supersense (every class of
      * {@link #WORDNET_TASKS} has at least 1,250), no per-task cap, seed {@link SplitOptions#DEFAULT_SEED}.

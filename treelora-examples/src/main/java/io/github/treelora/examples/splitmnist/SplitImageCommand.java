@@ -19,7 +19,6 @@ import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.SplitOptions;
 import io.github.treelora.examples.data.TrainTest;
 import io.github.treelora.examples.runtime.DataCache;
-import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
@@ -121,21 +120,16 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String job = spec.name();
-        BenchmarkOptions.Start start = options.start(spec, null, check -> check.atLeast("--train-per-task",
+        BenchmarkOptions.Begun begun = options.begin(spec, null, check -> check.atLeast("--train-per-task",
                 trainPerTask, 1).atLeast("--test-per-task", testPerTask, 1));
-        if (start == null) {
-            return 2;
+        if (begun.run() == null) {
+            return begun.exitCode();
         }
+        BenchmarkOptions.Start start = begun.start();
         PrintWriter out = start.out();
         PrintWriter err = start.err();
         Map<String, Budget> budgets = start.budgets();
-        RunDirectory run = options.openRun(spec, out, err);
-        if (run == null) {
-            return 2;
-        }
-        if (run.finished()) {
-            return 0;
-        }
+        RunDirectory run = begun.run();
         List<String> names = List.copyOf(budgets.keySet());
         boolean quick = options.quick;
         boolean validation = options.validation;
@@ -144,7 +138,6 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         int test = quick ? 50 : testPerTask;
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
-        RunLog.open(run.work(), options.verbose);
         Path cache = options.cache();
         TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();

@@ -24,7 +24,6 @@ import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
 import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import io.github.treelora.examples.runtime.DataCache;
-import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
@@ -91,22 +90,17 @@ public final class SplitDecoderCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        BenchmarkOptions.Start start = options.start(spec, "the answers are generated text scored by exact match, "
+        BenchmarkOptions.Begun begun = options.begin(spec, "the answers are generated text scored by exact match, "
                 + "not classes", check -> check.atLeast("--train-per-class", trainPerClass, 1)
                         .atLeast("--test-per-class", testPerClass, 1).atLeast("--max-prompt", maxPrompt, 1));
-        if (start == null) {
-            return 2;
+        if (begun.run() == null) {
+            return begun.exitCode();
         }
+        BenchmarkOptions.Start start = begun.start();
         PrintWriter out = start.out();
         PrintWriter err = start.err();
         Map<String, Budget> budgets = start.budgets();
-        RunDirectory run = options.openRun(spec, out, err);
-        if (run == null) {
-            return 2;
-        }
-        if (run.finished()) {
-            return 0;
-        }
+        RunDirectory run = begun.run();
         List<String> names = List.copyOf(budgets.keySet());
         Path dir = decoder != null ? decoder : Decoders.shipped();
         DecoderCard card = Decoders.readCard(dir);
@@ -117,11 +111,9 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         int test = quick ? 3 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
         Path outDir = run.output();
-        RunLog.open(run.work(), options.verbose);
         Path cache = options.cache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
-        int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
-                .orElseThrow() + 1;
+        int numClasses = SplitTasks.WORDNET_CLASS_COUNT;
         LoraConfig lora = options.lora(ModelFamilies.of(LlamaForCausalLM.class).defaultLoraTargets());
         ContinualBenchmark.Outcome outcome;
         List<ContinualTask> firstTasks;

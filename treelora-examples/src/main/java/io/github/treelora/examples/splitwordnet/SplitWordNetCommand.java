@@ -22,7 +22,6 @@ import io.github.treelora.examples.data.SplitTasks;
 import io.github.treelora.examples.data.TaskSplit;
 import io.github.treelora.examples.data.TextDataset;
 import io.github.treelora.examples.runtime.DataCache;
-import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.Machine;
 import io.github.treelora.examples.runtime.RunDirectory;
 import java.io.IOException;
@@ -125,13 +124,11 @@ public final class SplitWordNetCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        RunDirectory run = options.openRun(spec, out, err);
-        if (run == null) {
-            return 2;
+        BenchmarkOptions.Begun begun = options.openLoggedRun(spec, start);
+        if (begun.run() == null) {
+            return begun.exitCode();
         }
-        if (run.finished()) {
-            return 0;
-        }
+        RunDirectory run = begun.run();
         boolean quick = options.quick;
         boolean validation = options.validation;
         int rank = options.rank;
@@ -139,11 +136,9 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         int test = quick ? 5 : testPerClass;
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
-        RunLog.open(run.work(), options.verbose);
         Path cache = options.cache();
         TextDataset all = DataCache.loadOrFetch(cache, out, () -> Datasets.wordnet(cache));
-        int numClasses = SplitTasks.WORDNET_TASKS.stream().flatMap(List::stream).mapToInt(Integer::intValue).max()
-                .orElseThrow() + 1;
+        int numClasses = SplitTasks.WORDNET_CLASS_COUNT;
         LoraConfig lora = options.lora(ModelFamilies.of(BertModel.class).defaultLoraTargets());
         Path onnx = modelDir.resolve(ONNX_FILE);
         ContinualBenchmark.Outcome outcome;

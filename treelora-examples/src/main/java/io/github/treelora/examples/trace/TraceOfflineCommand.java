@@ -20,7 +20,6 @@ import io.github.treelora.examples.benchmark.RunRecord;
 import io.github.treelora.examples.decoder.DecoderCard;
 import io.github.treelora.examples.decoder.Decoders;
 import io.github.treelora.examples.runtime.RunDirectory;
-import io.github.treelora.examples.runtime.RunLog;
 import io.github.treelora.examples.runtime.DataCache;
 import io.github.treelora.examples.runtime.Machine;
 import java.io.IOException;
@@ -204,15 +203,12 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 eval);
         List<Long> seeds = options.runSeeds();
         List<String> names = List.copyOf(budgets.keySet());
-        RunDirectory run = options.openRun(spec, out, err);
-        if (run == null) {
-            return 2;
+        BenchmarkOptions.Begun begun = options.openLoggedRun(spec, start);
+        if (begun.run() == null) {
+            return begun.exitCode();
         }
-        if (run.finished()) {
-            return 0;
-        }
+        RunDirectory run = begun.run();
         Path outDir = run.output();
-        RunLog.open(run.work(), options.verbose);
         Path cache = options.cache();
         int rank = options.rank;
         LoraConfig lora = options.lora(targets);
