@@ -1,10 +1,6 @@
 package io.github.treelora.examples.splitmnist;
 
 import io.github.treelora.examples.data.Datasets;
-import io.github.treelora.examples.data.ImageDataset;
-import io.github.treelora.examples.data.TrainTest;
-import java.io.IOException;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 
 /**
@@ -20,37 +16,10 @@ import picocli.CommandLine.Command;
 public final class SplitFashionMnistCommand extends SplitImageCommand {
 
     /** Creates the command (picocli fills the options). */
-    public SplitFashionMnistCommand() {}
-
-    @Override
-    protected String datasetName() {
-        return "FashionMNIST";
-    }
-
-    @Override
-    protected TrainTest<ImageDataset> load(Path cache) throws IOException {
-        return Datasets.fashionMnist(cache);
-    }
-
-    @Override
-    protected String dataSource() {
-        return "Fashion-MNIST (Debian dataset-fashion-mnist)";
-    }
-
-    @Override
-    protected String taskDescription() {
-        return "2 clothing classes";
-    }
-
-    @Override
-    protected String taskPrefix() {
-        return "classes";
-    }
-
-    @Override
-    protected String backboneDomainNote() {
-        return "Caveat, in-domain: the frozen backbone was pretrained on the same Fashion-MNIST training images with "
-                + "all 10 labels, so its features already separate the classes; this "
-                + "measures continual learning on top of an in-domain encoder, not transfer.";
+    public SplitFashionMnistCommand() {
+        super(new ImageSplit("FashionMNIST", Datasets::fashionMnist, "Fashion-MNIST (Debian dataset-fashion-mnist)",
+                "2 clothing classes", "classes", "Caveat, in-domain: the frozen backbone was pretrained on the same "
+                + "Fashion-MNIST training images with all 10 labels, so its features already separate the classes; "
+                + "this measures continual learning on top of an in-domain encoder, not transfer."));
     }
 }

@@ -70,52 +70,43 @@ public abstract class SplitImageCommand implements Callable<Integer> {
             + Backbones.SHIPPED_RESOURCE + ").")
     Path backboneDir;
 
-    /** For subclasses. */
-    protected SplitImageCommand() {}
+    /**
+     * What a subclass's dataset is: its name, loader and the report's wording.
+     *
+     * @param datasetName the dataset's display name, e.g. "MNIST"
+     * @param loader loads train and test sets (10 classes) from the cache; throws if they are missing or unreadable
+     * @param dataSource one markdown sentence on the data source (package and version)
+     * @param taskDescription what a task holds, e.g. "2 digits"
+     * @param taskPrefix the prefix of task names, e.g. "digits"
+     * @param backboneDomainNote a note on how the dataset relates to the backbone's pretraining data, for the report
+     */
+    protected record ImageSplit(String datasetName, Loader loader, String dataSource, String taskDescription,
+            String taskPrefix, String backboneDomainNote) {
+    }
+
+    /** Loads a dataset from the cache directory. */
+    @FunctionalInterface
+    protected interface Loader {
+        /**
+         * Loads the dataset.
+         *
+         * @param cache the cache directory
+         * @return train and test sets
+         * @throws IOException if it is missing or unreadable
+         */
+        TrainTest<ImageDataset> load(Path cache) throws IOException;
+    }
+
+    private final ImageSplit dataset;
 
     /**
-     * The dataset's display name, e.g. "MNIST".
+     * For subclasses.
      *
-     * @return the name
+     * @param dataset the subclass's dataset
      */
-    protected abstract String datasetName();
-
-    /**
-     * Loads the dataset from the cache.
-     *
-     * @param cache the cache directory
-     * @return train and test sets, 10 classes
-     * @throws IOException if it is missing or unreadable
-     */
-    protected abstract TrainTest<ImageDataset> load(Path cache) throws IOException;
-
-    /**
-     * One markdown sentence on the data source (package and version).
-     *
-     * @return the sentence
-     */
-    protected abstract String dataSource();
-
-    /**
-     * What a task holds, e.g. "2 digits".
-     *
-     * @return the description
-     */
-    protected abstract String taskDescription();
-
-    /**
-     * The prefix of task names, e.g. "digits".
-     *
-     * @return the prefix
-     */
-    protected abstract String taskPrefix();
-
-    /**
-     * A note on how the dataset relates to the backbone's pretraining data, added to the report.
-     *
-     * @return the note
-     */
-    protected abstract String backboneDomainNote();
+    protected SplitImageCommand(ImageSplit dataset) {
+        this.dataset = dataset;
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -139,12 +130,12 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
         Path cache = options.cache();
-        TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> load(cache));
+        TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> dataset.loader().load(cache));
         Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
         BackboneCard card = Backbones.readCard(bbDir);
         ContinualBenchmark.TaskSource source = seed -> SplitMnistData.tasks(validation
                 ? SplitMnistData.validationSplit(images.train(), 500, seed) : images,
-                SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), taskPrefix());
+                SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), dataset.taskPrefix());
         // The first seed's tasks, built once: the banner reports the sizes they really have.
         long firstSeed = runSeeds.get(0);
         List<ContinualTask> firstTasks = source.tasks(firstSeed);
@@ -170,15 +161,16 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         settings.put("LoRA", "rank " + rank + ", alpha " + 2 * rank + ", on attention query and value of all layers");
         settings.put("Optimizer", options.optimizerSetting());
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
-        ReportSetup setup = new ReportSetup("Split-" + datasetName() + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
-                + "self-pretrained ViT", taskDescription(), "treelora " + String.join(" ",
+        String name = dataset.datasetName();
+        ReportSetup setup = new ReportSetup("Split-" + name + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
+                + "self-pretrained ViT", dataset.taskDescription(), "treelora " + String.join(" ",
                         spec.commandLine().getParseResult().originalArgs()), start.started(), Machine.describe(), wall,
-                backboneSentence(card), dataSource(), validation ? "validation holdout of the " + datasetName()
-                        + " training set (500 images per class)" : datasetName() + " test set",
+                backboneSentence(card), dataset.dataSource(), validation ? "validation holdout of the " + name
+                        + " training set (500 images per class)" : name + " test set",
                 TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false),
                 outcome.budgets(), runSeeds, quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
-                backboneDomainNote(),
+                dataset.backboneDomainNote(),
                 "Setting: class-incremental without replay, a LoRA of rank " + rank + " on a 139k-parameter backbone "
                         + "pretrained on Fashion-MNIST only; the paper's figures (ViT-B/16 pretrained on ImageNet-21K, "
                         + "Split CIFAR-100 and others) are not comparable, and low absolute ACC is expected here.",

