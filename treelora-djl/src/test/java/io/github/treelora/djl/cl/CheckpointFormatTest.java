@@ -162,7 +162,7 @@ class CheckpointFormatTest {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             new ContinualTrainer(ContinualTrainerConfig.builder().epochs(1).batchSize(8).seed(2).progress(false)
                     .checkpointDir(dir).build()).run(Synthetic.backbone(m, 1), Synthetic.tasks(2, 2, 4, 4, 1, 0.5),
-                    Strategies.create("SeqLoRA"));
+                    Strategies.create("seqlora"));
         }
         JsonNode raw = JSON.readTree(dir.resolve(Checkpoint.JSON).toFile());
         assertEquals(CheckpointManifest.VERSION, raw.path("version").asInt());

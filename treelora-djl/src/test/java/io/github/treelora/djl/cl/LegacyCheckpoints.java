@@ -34,14 +34,14 @@ final class LegacyCheckpoints {
     static final List<Case> CASES = List.of(
             // classification, TreeLoRA's own state files, class-incremental
             new Case("treelora-paper", LegacyCheckpoints::mlp, () -> Synthetic.tasks(3, 2, 16, 8, 2, 0.5),
-                    () -> Strategies.create("TreeLoRA-PAPER"), () -> classification(), 1),
+                    () -> Strategies.create("treelora"), () -> classification(), 1),
             // a DoRA variant (variant and trainableExtra fields) and task inference (taskActiveAdapters)
             new Case("seqlora-dora-gaussian", LegacyCheckpoints::mlp, () -> Synthetic.tasks(3, 2, 16, 8, 9, 0.6),
-                    () -> Strategies.create("SeqLoRA", Synthetic.lora(4).toBuilder().useDora(true).build()),
+                    () -> Strategies.create("seqlora", Synthetic.lora(4).toBuilder().useDora(true).build()),
                     () -> classification().taskInference(TaskInference.CLASS_GAUSSIAN), 2),
             // the causal-LM objective (no head file), O-LoRA's state files
             new Case("causal-lm-olora", LegacyCheckpoints::decoder, () -> CausalLmTrainingTest.tasks(2, 4, 2),
-                    () -> Strategies.create("O-LoRA", LoraConfig.builder().rank(4).alpha(8)
+                    () -> Strategies.create("olora", LoraConfig.builder().rank(4).alpha(8)
                             .targetModules("q_proj", "v_proj").build()),
                     () -> ContinualTrainerConfig.builder().epochs(2).batchSize(8).learningRate(2e-2).seed(3)
                             .progress(false), 1));
