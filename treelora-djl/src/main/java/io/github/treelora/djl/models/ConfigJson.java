@@ -147,6 +147,35 @@ public final class ConfigJson {
     }
 
     /**
+     * Checks the fields every Transformer encoder config shares (BERT, ViT): positive sizes, a width that the
+     * heads divide, a positive LayerNorm epsilon and dropout probabilities in [0, 1).
+     *
+     * @param hiddenSize {@code hidden_size}
+     * @param numHiddenLayers {@code num_hidden_layers}
+     * @param numAttentionHeads {@code num_attention_heads}
+     * @param intermediateSize {@code intermediate_size}
+     * @param layerNormEps {@code layer_norm_eps}
+     * @param hiddenDropoutProb {@code hidden_dropout_prob}
+     * @param attentionProbsDropoutProb {@code attention_probs_dropout_prob}
+     */
+    public static void requireEncoderShape(int hiddenSize, int numHiddenLayers, int numAttentionHeads,
+            int intermediateSize, float layerNormEps, float hiddenDropoutProb, float attentionProbsDropoutProb) {
+        requirePositive("hidden_size", hiddenSize);
+        requirePositive("num_hidden_layers", numHiddenLayers);
+        requirePositive("num_attention_heads", numAttentionHeads);
+        requirePositive("intermediate_size", intermediateSize);
+        if (hiddenSize % numAttentionHeads != 0) {
+            throw new IllegalArgumentException("hidden_size " + hiddenSize
+                    + " is not a multiple of num_attention_heads " + numAttentionHeads);
+        }
+        if (!(layerNormEps > 0)) {
+            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
+        }
+        requireProbability("hidden_dropout_prob", hiddenDropoutProb);
+        requireProbability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+    }
+
+    /**
      * Checks {@code 0 <= value < 1}.
      *
      * @param key the field, for the message

@@ -47,21 +47,10 @@ public record BertConfig(
      */
     public BertConfig {
         ConfigJson.requirePositive("vocab_size", vocabSize);
-        ConfigJson.requirePositive("hidden_size", hiddenSize);
-        ConfigJson.requirePositive("num_hidden_layers", numHiddenLayers);
-        ConfigJson.requirePositive("num_attention_heads", numAttentionHeads);
-        ConfigJson.requirePositive("intermediate_size", intermediateSize);
         ConfigJson.requirePositive("max_position_embeddings", maxPositionEmbeddings);
         ConfigJson.requirePositive("type_vocab_size", typeVocabSize);
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hiddenSize
-                    + " is not a multiple of num_attention_heads " + numAttentionHeads);
-        }
-        if (!(layerNormEps > 0)) {
-            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
-        }
-        ConfigJson.requireProbability("hidden_dropout_prob", hiddenDropoutProb);
-        ConfigJson.requireProbability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        ConfigJson.requireEncoderShape(hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
+                layerNormEps, hiddenDropoutProb, attentionProbsDropoutProb);
     }
 
     /**

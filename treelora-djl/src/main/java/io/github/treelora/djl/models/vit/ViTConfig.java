@@ -55,24 +55,13 @@ public record ViTConfig(
         ConfigJson.requirePositive("image_size", imageSize);
         ConfigJson.requirePositive("patch_size", patchSize);
         ConfigJson.requirePositive("num_channels", numChannels);
-        ConfigJson.requirePositive("hidden_size", hiddenSize);
-        ConfigJson.requirePositive("num_hidden_layers", numHiddenLayers);
-        ConfigJson.requirePositive("num_attention_heads", numAttentionHeads);
-        ConfigJson.requirePositive("intermediate_size", intermediateSize);
         ConfigJson.requirePositive("num_labels", numLabels);
         if (imageSize % patchSize != 0) {
             throw new IllegalArgumentException(
                     "image_size " + imageSize + " is not a multiple of patch_size " + patchSize);
         }
-        if (hiddenSize % numAttentionHeads != 0) {
-            throw new IllegalArgumentException("hidden_size " + hiddenSize
-                    + " is not a multiple of num_attention_heads " + numAttentionHeads);
-        }
-        if (!(layerNormEps > 0)) {
-            throw new IllegalArgumentException("layer_norm_eps must be > 0, got " + layerNormEps);
-        }
-        ConfigJson.requireProbability("hidden_dropout_prob", hiddenDropoutProb);
-        ConfigJson.requireProbability("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        ConfigJson.requireEncoderShape(hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
+                layerNormEps, hiddenDropoutProb, attentionProbsDropoutProb);
     }
 
     /**
