@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * precision ({@link SymmetricEigen}). When a layer's basis already fills the input space, C' is zero and the
  * new A is an arbitrary orthonormal set; a warning is logged.
  */
-public final class InfLora implements ContinualStrategy {
+public final class InfLora extends LoraStrategy {
 
     private static final Logger LOG = LoggerFactory.getLogger(InfLora.class);
 
@@ -52,10 +52,8 @@ public final class InfLora implements ContinualStrategy {
     /** Default number of batches whose inputs are collected. */
     public static final int DEFAULT_REPRESENTATION_BATCHES = 32;
 
-    private final LoraConfig lora;
     private final double threshold;
     private final int representationBatches;
-    private StrategyContext context;
     private final PerTaskAdapters adapters = new PerTaskAdapters("InfLoRA", "inflora-adapters.txt");
     /** Per layer path: orthonormal basis vectors of old tasks' inputs, each of length in. */
     private final Map<String, List<double[]>> bases = new LinkedHashMap<>();
@@ -77,8 +75,8 @@ public final class InfLora implements ContinualStrategy {
      * @param representationBatches batches of the task's training split whose inputs are collected, at least 1
      */
     public InfLora(LoraConfig lora, double energyThreshold, int representationBatches) {
-        this.lora = PerTaskAdapters.requirePlainLora(Objects.requireNonNull(lora, "lora"), "InfLoRA",
-                "fixing A in the subspace orthogonal to old inputs and training B only");
+        super(PerTaskAdapters.requirePlainLora(Objects.requireNonNull(lora, "lora"), "InfLoRA",
+                "fixing A in the subspace orthogonal to old inputs and training B only"), ID, "InfLoRA");
         if (!(energyThreshold > 0 && energyThreshold <= 1)) {
             throw new IllegalArgumentException("energyThreshold must be in (0, 1], got " + energyThreshold);
         }
@@ -93,28 +91,10 @@ public final class InfLora implements ContinualStrategy {
     public static final String ID = "inflora";
 
     @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String name() {
-        return "InfLoRA";
-    }
-
-    @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("lora", lora.toString());
+    void putSettings(Map<String, Object> m) {
         m.put("energyThreshold", threshold);
         m.put("representationBatches", representationBatches);
         m.put("basis", "GPM (no DualGPM switch)");
-        return m;
-    }
-
-    @Override
-    public void attach(StrategyContext context) {
-        this.context = context;
     }
 
     /**
@@ -142,8 +122,8 @@ public final class InfLora implements ContinualStrategy {
 
     @Override
     public void beforeTask(ContinualTask task, int index) {
-        String name = adapters.start(context.lora(), index, lora);
-        Map<String, LoraLinear> layers = context.lora().layersOf(name);
+        String name = adapters.start(context().lora(), index, loraConfig());
+        Map<String, LoraLinear> layers = context().lora().layersOf(name);
         Map<String, double[][]> covariances = collect(layers, task.train());
         EigenCache eigen = new EigenCache();
         for (Map.Entry<String, LoraLinear> e : layers.entrySet()) {
@@ -172,8 +152,8 @@ public final class InfLora implements ContinualStrategy {
     @Override
     public void afterTask(ContinualTask task, int index) {
         String name = PerTaskAdapters.nameOf(index);
-        context.lora().freezeAdapter(name);
-        Map<String, LoraLinear> layers = context.lora().layersOf(name);
+        context().lora().freezeAdapter(name);
+        Map<String, LoraLinear> layers = context().lora().layersOf(name);
         Map<String, double[][]> covariances = collect(layers, task.train());
         EigenCache eigen = new EigenCache();
         for (String path : layers.keySet()) {
@@ -185,7 +165,7 @@ public final class InfLora implements ContinualStrategy {
     /** Input covariances X^T X per layer over the first batches of {@code data}, summed in float on device. */
     private Map<String, double[][]> collect(Map<String, LoraLinear> layers, TaskData data) {
         Map<String, double[][]> out = new LinkedHashMap<>();
-        try (NDManager sums = context.manager().newSubManager()) {
+        try (NDManager sums = context().manager().newSubManager()) {
             Map<LoraLinear, NDArray> acc = new LinkedHashMap<>();
             // Only this strategy's own registrations are removed: other observers of the layers stay.
             List<LoraLinear.InputObserverHandle> handles = new ArrayList<>();
@@ -199,7 +179,7 @@ public final class InfLora implements ContinualStrategy {
                         sum.addi(flat.transpose().matMul(flat));
                     }));
                 }
-                context.forwardPasses(data, representationBatches);
+                context().forwardPasses(data, representationBatches);
             } finally {
                 handles.forEach(LoraLinear.InputObserverHandle::close);
             }
@@ -342,7 +322,7 @@ public final class InfLora implements ContinualStrategy {
 
     @Override
     public void loadState(Path dir, List<ContinualTask> finished) throws IOException {
-        adapters.load(dir, finished, context.lora());
+        adapters.load(dir, finished, context().lora());
         List<String> paths = Files.readAllLines(dir.resolve("inflora-layers.txt"));
         Map<String, List<double[]>> loaded = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("inflora-bases.safetensors"))) {

@@ -10,7 +10,6 @@ import io.github.treelora.djl.lora.LoraLinear;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,17 +28,15 @@ import java.util.Objects;
  * {@code [sum r_i, in]} array, so the penalty costs one matmul per layer and step. The new A enters the graph
  * through a product with a step-owned array of ones, so every intermediate belongs to the step's manager.
  */
-public final class OLora implements ContinualStrategy {
+public final class OLora extends LoraStrategy {
 
     /** Default weight of the orthogonality term. */
     public static final double DEFAULT_LAMBDA1 = 0.5;
     /** Default weight of the L2 term. */
     public static final double DEFAULT_LAMBDA2 = 0.0;
 
-    private final LoraConfig lora;
     private final double lambda1;
     private final double lambda2;
-    private StrategyContext context;
     private final PerTaskAdapters adapters = new PerTaskAdapters("O-LoRA", "olora-adapters.txt");
     private NDManager taskManager;
     /** Per layer of the current adapter: its A, B and the stacked old A's transposed ({@code [in, sum r]}). */
@@ -64,8 +61,8 @@ public final class OLora implements ContinualStrategy {
      * @param lambda2 L2 weight, finite and &gt;= 0
      */
     public OLora(LoraConfig lora, double lambda1, double lambda2) {
-        this.lora = PerTaskAdapters.requirePlainLora(Objects.requireNonNull(lora, "lora"), "O-LoRA",
-                "keeping the new A orthogonal to the old ones");
+        super(PerTaskAdapters.requirePlainLora(Objects.requireNonNull(lora, "lora"), "O-LoRA",
+                "keeping the new A orthogonal to the old ones"), ID, "O-LoRA");
         if (!(lambda1 >= 0) || Double.isInfinite(lambda1) || !(lambda2 >= 0) || Double.isInfinite(lambda2)) {
             throw new IllegalArgumentException("O-LoRA lambdas must be finite and >= 0, got lambda1 " + lambda1
                     + ", lambda2 " + lambda2);
@@ -78,36 +75,18 @@ public final class OLora implements ContinualStrategy {
     public static final String ID = "olora";
 
     @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String name() {
-        return "O-LoRA";
-    }
-
-    @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("lora", lora.toString());
+    void putSettings(Map<String, Object> m) {
         m.put("lambda1", lambda1);
         m.put("lambda2", lambda2);
-        return m;
-    }
-
-    @Override
-    public void attach(StrategyContext context) {
-        this.context = context;
     }
 
     @Override
     public void beforeTask(ContinualTask task, int index) {
         List<String> olds = List.copyOf(adapters.names());
-        String name = adapters.start(context.lora(), index, lora);
+        String name = adapters.start(context().lora(), index, loraConfig());
         closeTaskArrays();
-        taskManager = context.manager().newSubManager();
-        for (Map.Entry<String, LoraLinear> e : context.lora().layersOf(name).entrySet()) {
+        taskManager = context().manager().newSubManager();
+        for (Map.Entry<String, LoraLinear> e : context().lora().layersOf(name).entrySet()) {
             LoraLinear layer = e.getValue();
             currentA.add(layer.getLoraA(name));
             currentB.add(layer.getLoraB(name));
@@ -149,7 +128,7 @@ public final class OLora implements ContinualStrategy {
 
     @Override
     public void afterTask(ContinualTask task, int index) {
-        context.lora().freezeAdapter(PerTaskAdapters.nameOf(index));
+        context().lora().freezeAdapter(PerTaskAdapters.nameOf(index));
         closeTaskArrays();
     }
 
@@ -160,7 +139,7 @@ public final class OLora implements ContinualStrategy {
 
     @Override
     public void loadState(Path dir, List<ContinualTask> finished) throws IOException {
-        adapters.load(dir, finished, context.lora());
+        adapters.load(dir, finished, context().lora());
     }
 
     @Override

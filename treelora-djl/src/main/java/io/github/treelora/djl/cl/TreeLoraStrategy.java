@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,7 +40,7 @@ import java.util.Objects;
  * the regulariser only. The storage budget's merging of the closest task vectors happens in the core; the
  * adapters themselves are not merged (listed as future work).
  */
-public final class TreeLoraStrategy implements ContinualStrategy {
+public final class TreeLoraStrategy extends LoraStrategy {
 
     /** Adapter name of the shared layout. */
     public static final String SHARED_ADAPTER = "treelora";
@@ -54,10 +53,8 @@ public final class TreeLoraStrategy implements ContinualStrategy {
         PER_TASK
     }
 
-    private final LoraConfig lora;
     private final TreeLoraConfig config;
     private final Adapters layout;
-    private StrategyContext context;
     /** The tree as of close(): the hook and its core are released then. */
     private TaskTree lastTree;
     private TreeLoraHook hook;
@@ -83,7 +80,7 @@ public final class TreeLoraStrategy implements ContinualStrategy {
      * @param layout adapter layout
      */
     public TreeLoraStrategy(LoraConfig lora, TreeLoraConfig config, Adapters layout) {
-        this.lora = Objects.requireNonNull(lora, "lora");
+        super(Objects.requireNonNull(lora, "lora"), null, null);
         this.config = Objects.requireNonNull(config, "config");
         this.layout = Objects.requireNonNull(layout, "layout");
     }
@@ -127,12 +124,9 @@ public final class TreeLoraStrategy implements ContinualStrategy {
     }
 
     @Override
-    public Map<String, Object> settings() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("lora", lora.toString());
+    void putSettings(Map<String, Object> m) {
         m.put("adapters", layout.name());
         m.put("treelora", config.toString());
-        return m;
     }
 
     /**
@@ -155,24 +149,19 @@ public final class TreeLoraStrategy implements ContinualStrategy {
     }
 
     @Override
-    public void attach(StrategyContext context) {
-        this.context = context;
-    }
-
-    @Override
     public void beforeTask(ContinualTask task, int index) {
         String name = layout == Adapters.SHARED ? SHARED_ADAPTER : PerTaskAdapters.nameOf(index);
         if (layout == Adapters.PER_TASK && tracked != null) {
-            context.lora().freezeAdapter(tracked);
+            context().lora().freezeAdapter(tracked);
         }
-        if (!context.lora().adapterNames().contains(name)) {
-            context.lora().addAdapter(name, lora);
+        if (!context().lora().adapterNames().contains(name)) {
+            context().lora().addAdapter(name, loraConfig());
             if (layout == Adapters.PER_TASK) {
                 shareInitialA(name);
             }
         }
         if (hook == null) {
-            hook = new TreeLoraHook(context.lora(), name, config, context.manager());
+            hook = new TreeLoraHook(context().lora(), name, config, context().manager());
         } else if (!name.equals(hook.trackedAdapter())) {
             hook.trackAdapter(name);
         }
@@ -181,7 +170,7 @@ public final class TreeLoraStrategy implements ContinualStrategy {
     }
 
     private void shareInitialA(String name) {
-        List<Parameter> as = new ArrayList<>(context.lora().loraA(name).values());
+        List<Parameter> as = new ArrayList<>(context().lora().loraA(name).values());
         if (initialA == null) {
             initialA = new ArrayList<>();
             for (Parameter a : as) {
@@ -212,7 +201,7 @@ public final class TreeLoraStrategy implements ContinualStrategy {
     public void afterTask(ContinualTask task, int index) {
         hook.finishTask();
         if (layout == Adapters.PER_TASK) {
-            context.lora().freezeAdapter(tracked);
+            context().lora().freezeAdapter(tracked);
         }
     }
 
@@ -237,7 +226,7 @@ public final class TreeLoraStrategy implements ContinualStrategy {
                     + ", this strategy uses " + layout);
         }
         String name = lines.get(1);
-        TreeLoraHook restored = TreeLoraHook.restore(context.lora(), name, dir.resolve("core"), context.manager());
+        TreeLoraHook restored = TreeLoraHook.restore(context().lora(), name, dir.resolve("core"), context().manager());
         if (restored.core().memory().size() == 0 && !finished.isEmpty()) {
             restored.close();
             throw new IOException(dir + ": the TreeLoRA state holds no task although " + finished.size()
