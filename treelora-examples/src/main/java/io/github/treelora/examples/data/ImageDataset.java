@@ -8,21 +8,16 @@ import java.util.Objects;
  * image after image) to keep 60,000 MNIST images at 47 MB; {@link #image(int)} and {@link
  * #toFloatArray(int[])} scale them to {@code [0, 1]} ({@code byte / 255}).
  */
-public final class ImageDataset implements LabeledDataset<ImageDataset> {
-    private final String name;
+public final class ImageDataset extends LabeledSamples<ImageDataset> {
     private final int height;
     private final int width;
     private final byte[] pixels;
-    private final int[] labels;
-    private final List<String> classNames;
 
     private ImageDataset(String name, int height, int width, byte[] pixels, int[] labels, List<String> classNames) {
-        this.name = name;
+        super(name, labels, classNames);
         this.height = height;
         this.width = width;
         this.pixels = pixels;
-        this.labels = labels;
-        this.classNames = classNames;
     }
 
     /**
@@ -58,16 +53,6 @@ public final class ImageDataset implements LabeledDataset<ImageDataset> {
         return new ImageDataset(name, height, width, pixels, labels, names);
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int size() {
-        return labels.length;
-    }
-
     /**
      * Returns the image height.
      *
@@ -93,21 +78,6 @@ public final class ImageDataset implements LabeledDataset<ImageDataset> {
      */
     public int pixelsPerImage() {
         return height * width;
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[Objects.checkIndex(index, labels.length)];
-    }
-
-    @Override
-    public int[] labels() {
-        return labels.clone();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     /**

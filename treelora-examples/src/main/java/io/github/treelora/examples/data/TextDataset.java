@@ -4,17 +4,12 @@ import java.util.List;
 import java.util.Objects;
 
 /** Immutable texts with class labels and class names. */
-public final class TextDataset implements LabeledDataset<TextDataset> {
-    private final String name;
+public final class TextDataset extends LabeledSamples<TextDataset> {
     private final List<String> texts;
-    private final int[] labels;
-    private final List<String> classNames;
 
     private TextDataset(String name, List<String> texts, int[] labels, List<String> classNames) {
-        this.name = name;
+        super(name, labels, classNames);
         this.texts = texts;
-        this.labels = labels;
-        this.classNames = classNames;
     }
 
     /**
@@ -39,16 +34,6 @@ public final class TextDataset implements LabeledDataset<TextDataset> {
         return new TextDataset(name, copy, lb, names);
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public int size() {
-        return labels.length;
-    }
-
     /**
      * Returns one text.
      *
@@ -66,21 +51,6 @@ public final class TextDataset implements LabeledDataset<TextDataset> {
      */
     public List<String> texts() {
         return texts;
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[Objects.checkIndex(index, labels.length)];
-    }
-
-    @Override
-    public int[] labels() {
-        return labels.clone();
-    }
-
-    @Override
-    public List<String> classNames() {
-        return classNames;
     }
 
     @Override
