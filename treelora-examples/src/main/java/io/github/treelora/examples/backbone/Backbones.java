@@ -10,12 +10,12 @@ import io.github.treelora.djl.models.TensorSource;
 import io.github.treelora.djl.models.vit.ViTConfig;
 import io.github.treelora.djl.models.vit.ViTForImageClassification;
 import io.github.treelora.djl.models.vit.ViTModel;
+import io.github.treelora.io.AtomicFile;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.SafetensorsWriter;
 import io.github.treelora.io.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -235,13 +235,6 @@ public final class Backbones {
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), value);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | UncheckedIOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        AtomicFile.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value));
     }
 }

@@ -27,6 +27,7 @@ import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.djl.train.TreeLoraHook;
 import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.io.AtomicDirectory;
+import io.github.treelora.io.AtomicFile;
 import io.github.treelora.io.SafetensorsDType;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,7 +35,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -287,8 +287,8 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
         }
         machine.put("load_average_after", loadAverage());
         json.put("peak_rss_bytes", ProcessMemory.peakBytes());
-        writeAtomically(result, JSON.writeValueAsString(json));
-        writeAtomically(markdownFile(result), markdown(json));
+        AtomicFile.writeString(result, JSON.writeValueAsString(json));
+        AtomicFile.writeString(markdownFile(result), markdown(json));
         stdout.println("wrote " + result + " and " + markdownFile(result));
         return 0;
     }
@@ -515,19 +515,6 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
     private static Path markdownFile(Path json) {
         String name = json.getFileName().toString();
         return json.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".md");
-    }
-
-    /** Writes a whole file or nothing: a temporary sibling renamed over the target. */
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     private static String loadAverage() {
