@@ -1,7 +1,7 @@
 package io.github.treelora.examples.trace;
 
 import io.github.treelora.examples.data.Datasets;
-import io.github.treelora.examples.data.TextDataset;
+import io.github.treelora.examples.data.WordNetReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +12,8 @@ import java.util.List;
  * Spanish and Italian fortunes (those {@link TraceSources#heldOutFortune} holds out excepted), the training part of
  * the Python files (in documents of {@value #CODE_LINES_PER_DOCUMENT}
  * consecutive non-blank lines; held-out files never enter), and seeded arithmetic equations. Plain text only: no
- * task prompt, label or answer format.
+ * task prompt, label or answer format. {@link #texts} writes the WordNet glosses as dictionary entries, after their
+ * headwords.
  */
 public final class TraceCorpus {
 
@@ -43,7 +44,9 @@ public final class TraceCorpus {
 
     /**
      * The WordNet glosses (nouns and verbs) and English fortunes (Debian fortunes-min + fortunes) of the corpus,
-     * with the held-out texts separated.
+     * with the held-out texts separated. A pretraining gloss is written as a dictionary prints it, after its
+     * headwords ({@link #dictionaryEntry}); a held-out gloss is held out with its headwords, and is kept as the bare
+     * gloss, for the perplexity.
      *
      * @param cache the data cache
      * @return the split texts, in source order
@@ -52,9 +55,12 @@ public final class TraceCorpus {
     public static Texts texts(Path cache) throws IOException {
         List<String> glosses = new ArrayList<>();
         List<String> heldOut = new ArrayList<>();
-        TextDataset wordnet = Datasets.wordnet(cache);
-        for (int i = 0; i < wordnet.size(); i++) {
-            (TraceSources.heldOutGloss(wordnet.text(i)) ? heldOut : glosses).add(wordnet.text(i));
+        for (WordNetReader.Synset s : TraceSources.synsets(cache)) {
+            if (TraceSources.heldOutGloss(s.gloss())) {
+                heldOut.add(s.gloss());
+            } else {
+                glosses.add(dictionaryEntry(s));
+            }
         }
         List<String> fortunes = new ArrayList<>();
         for (String f : Datasets.fortunes(cache)) {
@@ -63,6 +69,18 @@ public final class TraceCorpus {
             }
         }
         return new Texts(glosses, heldOut, fortunes);
+    }
+
+    /**
+     * A synset as a dictionary entry: its headwords (underscores as spaces), a colon, its gloss, as in
+     * {@code "date bread, date loaf: bread containing chopped dates"}.
+     *
+     * @param synset the synset
+     * @return the entry
+     */
+    public static String dictionaryEntry(WordNetReader.Synset synset) {
+        return String.join(", ", synset.words().stream().map(w -> w.replace('_', ' ')).toList()) + ": "
+                + synset.gloss();
     }
 
     /**
@@ -110,7 +128,7 @@ public final class TraceCorpus {
     }
 
     /** One-line description for the decoder card. */
-    static final String DESCRIPTION = "plus Debian fortunes-de 0.35-1, fortunes-es 1.36, fortunes-it 1.99-4.1 "
+    static final String DESCRIPTION = "the glosses as dictionary entries (headwords, a colon, the gloss), plus Debian fortunes-de 0.35-1, fortunes-es 1.36, fortunes-it 1.99-4.1 "
             + "(pictures and translations left out; like the English fortunes and the glosses, one text in "
             + TraceSources.TEXT_HELD_OUT_EVERY + " chosen by a hash of the prompt it would make held out for the "
             + "stream's validation and test splits), the .py files of Debian python3-docutils 0.19+dfsg-6 except every "

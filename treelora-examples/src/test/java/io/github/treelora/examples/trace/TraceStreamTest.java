@@ -138,7 +138,8 @@ class TraceStreamTest {
         Path cache = Datasets.defaultCache();
         TraceCorpus.Texts texts = TraceCorpus.texts(cache);
         Set<String> fromCorpus = new HashSet<>();
-        for (String g : texts.glosses()) {
+        for (String entry : texts.glosses()) {
+            String g = entry.substring(entry.indexOf(": ") + 2); // the gloss after its headwords
             fromCorpus.add(TraceStream.surface(TraceStream.definition(g)));
             fromCorpus.add(TraceStream.cut(TraceStream.definition(g), TraceStream.MAX_PROMPT_WORDS));
         }
