@@ -41,15 +41,20 @@ class ShippedTraceDecoderTest {
     }
 
     /**
-     * {@code --lora-targets ...,lm_head} on the tied decoder: the untied copy computes the same logits, has an
-     * output matrix of its own, and LoRA wraps its head.
+     * {@code --lora-targets ...,lm_head} on a tied decoder (a small random one: the shipped decoder has its own head):
+     * the untied copy computes the same logits, has an output matrix of its own, and LoRA wraps its head; an untied
+     * decoder, such as the shipped one, is used as it is.
      */
     @Test
     void anOwnHeadKeepsTheLogitsAndTakesLora() throws Exception {
-        Path dir = TraceOfflineCommand.shippedDecoder();
         try (NDManager m = NDManager.newBaseManager()) {
-            LlamaForCausalLM tied = LlamaForCausalLM.fromPretrained(dir, m);
-            assertTrue(tied.config().tieWordEmbeddings());
+            LlamaForCausalLM shipped = LlamaForCausalLM.fromPretrained(TraceOfflineCommand.shippedDecoder(), m);
+            assertTrue(!shipped.config().tieWordEmbeddings());
+            assertTrue(TraceOfflineCommand.withOwnHead(shipped, m) == shipped);
+            ai.djl.engine.Engine.getInstance().setRandomSeed(7);
+            LlamaForCausalLM tied = new LlamaForCausalLM(new io.github.treelora.djl.models.llama.LlamaConfig("llama",
+                    1000, 16, 24, 2, 2, 2, 8, 1e-6, 10000.0, null, 64, true, false, false, false, null));
+            tied.initializeParameters(m);
             ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(m, false);
             ai.djl.ndarray.NDArray ids = m.create(new long[] {2, 215, 627, 234, 235, 4, 2, 49, 3, 0},
                     new ai.djl.ndarray.types.Shape(2, 5));
