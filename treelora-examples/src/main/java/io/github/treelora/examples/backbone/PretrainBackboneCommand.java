@@ -176,7 +176,7 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
                 trainSeconds = (System.nanoTime() - t0) / 1e9;
                 accuracy = accuracy(trainer, model.getNDManager(), test);
             }
-            String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            String command = RunDirectory.commandLine(spec);
             BackboneCard card = new BackboneCard(BackboneCard.SELF_PRETRAINED,
                     "Fashion-MNIST train (" + train.size() + " images, 10 classes; Debian dataset-fashion-mnist), "
                             + "pixels scaled to [0,1] then (x-0.5)/0.5, no augmentation",

@@ -121,7 +121,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         PrintWriter err = start.err();
         Map<String, Budget> budgets = start.budgets();
         RunDirectory run = begun.run();
-        List<String> names = List.copyOf(budgets.keySet());
+        List<String> names = start.names();
         boolean quick = options.quick;
         boolean validation = options.validation;
         int rank = options.rank;
@@ -163,10 +163,10 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
         String name = dataset.datasetName();
         ReportSetup setup = new ReportSetup("Split-" + name + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
-                + "self-pretrained ViT", dataset.taskDescription(), "treelora " + String.join(" ",
-                        spec.commandLine().getParseResult().originalArgs()), start.started(), Machine.describe(), wall,
-                backboneSentence(card), dataset.dataSource(), validation ? "validation holdout of the " + name
-                        + " training set (500 images per class)" : name + " test set",
+                + "self-pretrained ViT", dataset.taskDescription(), RunDirectory.commandLine(spec), start.started(),
+                Machine.describe(), wall, backboneSentence(card), dataset.dataSource(),
+                validation ? "validation holdout of the " + name + " training set (500 images per class)"
+                        : name + " test set",
                 TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false),
                 outcome.budgets(), runSeeds, quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(
