@@ -156,6 +156,18 @@ deb_fetch() {
   [ -f "$DL/$file" ] || die "apt-get download did not produce $DL/$file"
 }
 
+# deb_stage NAME PKG VERSION FILE SHA: downloads one pinned Debian package, checks its SHA-256 and unpacks it into
+# a fresh CACHE/.NAME.partial/x; the caller moves what it publishes from there into CACHE/.NAME.partial.
+deb_stage() {
+  local name="$1" pkg="$2" version="$3" file="$4" sha="$5"
+  deb_fetch "$pkg" "$version" "$file"
+  verify "$DL/$file" "$sha"
+  need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
+  local stage="$CACHE/.$name.partial"
+  rm -rf "$stage" && mkdir -p "$stage/x"
+  dpkg-deb -x "$DL/$file" "$stage/x"
+}
+
 fetch_fashion() {
   local name="fashion-mnist"
   if is_complete "$name" "$FASHION_SHA256"; then
@@ -163,13 +175,8 @@ fetch_fashion() {
     return
   fi
   local t0=$SECONDS
-  deb_fetch "$FASHION_PKG" "$FASHION_VERSION" "$FASHION_FILE"
-  verify "$DL/$FASHION_FILE" "$FASHION_SHA256"
-  need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
-  local stage="$CACHE/.$name.partial"
-  rm -rf "$stage" && mkdir -p "$stage/x"
-  dpkg-deb -x "$DL/$FASHION_FILE" "$stage/x"
-  local f
+  deb_stage "$name" "$FASHION_PKG" "$FASHION_VERSION" "$FASHION_FILE" "$FASHION_SHA256"
+  local stage="$CACHE/.$name.partial" f
   for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
     [ -f "$stage/x/usr/share/datasets/fashion-mnist/$f" ] || die "$FASHION_FILE does not contain $f"
     mv "$stage/x/usr/share/datasets/fashion-mnist/$f" "$stage/"
@@ -221,12 +228,8 @@ fetch_deb_files() {
     return
   fi
   local t0=$SECONDS
-  deb_fetch "$pkg" "$version" "$file"
-  verify "$DL/$file" "$sha"
-  need dpkg-deb "Install dpkg (apt-get install -y dpkg)."
+  deb_stage "$name" "$pkg" "$version" "$file" "$sha"
   local stage="$CACHE/.$name.partial"
-  rm -rf "$stage" && mkdir -p "$stage/x"
-  dpkg-deb -x "$DL/$file" "$stage/x"
   [ -d "$stage/x/$src_dir" ] || die "$file does not contain $src_dir"
   local f rel count=0
   while IFS= read -r -d '' f; do

@@ -26,6 +26,11 @@ class AtomicDirectoryTest {
     Path dir;
 
     private List<String> listing() throws IOException {
+        return listing(dir);
+    }
+
+    /** The names in a directory, sorted (shared with {@link AtomicFileTest}). */
+    static List<String> listing(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }

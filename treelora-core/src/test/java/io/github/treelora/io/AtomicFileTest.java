@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,19 +16,13 @@ class AtomicFileTest {
     @TempDir
     Path dir;
 
-    private List<String> names() throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
     @Test
     void writesReplacesAndLeavesNoTemporaryFile() throws IOException {
         Path file = dir.resolve("a.json");
         AtomicFile.writeString(file, "{\"v\": 1}\n");
         AtomicFile.writeString(file, "{\"v\": \"é\"}\n");
         assertEquals("{\"v\": \"é\"}\n", Files.readString(file, StandardCharsets.UTF_8));
-        assertEquals(List.of("a.json"), names());
+        assertEquals(List.of("a.json"), AtomicDirectoryTest.listing(dir));
     }
 
     @Test

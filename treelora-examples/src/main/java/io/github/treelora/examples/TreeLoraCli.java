@@ -6,7 +6,6 @@ import io.github.treelora.examples.decoder.PretrainDecoderCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LlmBenchmarkCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;
-import io.github.treelora.examples.bench.RecomputeBenchmarkCommand;
 import io.github.treelora.examples.bench.StepBenchmarkCommand;
 import io.github.treelora.examples.notebook.NotebookKernel;
 import io.github.treelora.examples.splitmnist.SplitFashionMnistCommand;
@@ -28,7 +27,7 @@ import picocli.CommandLine.Command;
                 PretrainBackboneCommand.class, PretrainDecoderCommand.class, InspectCommand.class,
                 NotebookKernel.Run.class,
                 HookOverheadCommand.class, StepBenchmarkCommand.class, LoadBenchmarkCommand.class,
-                LlmBenchmarkCommand.class, RecomputeBenchmarkCommand.class,
+                LlmBenchmarkCommand.class,
                 CommandLine.HelpCommand.class})
 public final class TreeLoraCli implements Runnable {
 

@@ -12,12 +12,11 @@ import java.util.Objects;
  * int labels. The arrays are copied once; batches are gathered on the host and created in the caller's
  * manager.
  */
-public final class ArrayTaskData implements TaskData {
+public final class ArrayTaskData extends LabeledTaskData {
 
     private final float[] features;
     private final Shape sampleShape;
     private final int sampleSize;
-    private final int[] labels;
 
     /**
      * Samples stored back to back.
@@ -28,9 +27,9 @@ public final class ArrayTaskData implements TaskData {
      * @throws IllegalArgumentException if the sizes do not match or a feature is not finite
      */
     public ArrayTaskData(float[] features, Shape sampleShape, int[] labels) {
+        super(labels);
         Objects.requireNonNull(features, "features");
         Objects.requireNonNull(sampleShape, "sampleShape");
-        Objects.requireNonNull(labels, "labels");
         long size = sampleShape.size();
         if (size < 1 || size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("sample shape " + sampleShape + " must have 1.." + Integer.MAX_VALUE
@@ -49,7 +48,6 @@ public final class ArrayTaskData implements TaskData {
         this.features = features.clone();
         this.sampleShape = sampleShape;
         this.sampleSize = (int) size;
-        this.labels = labels.clone();
     }
 
     /**
@@ -85,24 +83,11 @@ public final class ArrayTaskData implements TaskData {
     }
 
     @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int label(int index) {
-        Objects.checkIndex(index, labels.length);
-        return labels[index];
-    }
-
-    @Override
     public LabeledBatch batch(int[] indices, NDManager manager) {
+        int[] y = labels(indices);
         float[] x = new float[indices.length * sampleSize];
-        int[] y = new int[indices.length];
         for (int b = 0; b < indices.length; b++) {
-            int i = Objects.checkIndex(indices[b], labels.length);
-            System.arraycopy(features, i * sampleSize, x, b * sampleSize, sampleSize);
-            y[b] = labels[i];
+            System.arraycopy(features, indices[b] * sampleSize, x, b * sampleSize, sampleSize);
         }
         long[] dims = new long[sampleShape.dimension() + 1];
         dims[0] = indices.length;
@@ -113,7 +98,9 @@ public final class ArrayTaskData implements TaskData {
 
     @Override
     public String toString() {
-        return "ArrayTaskData{" + labels.length + " samples of " + sampleShape + ", classes "
-                + Arrays.toString(Arrays.stream(labels).distinct().sorted().toArray()) + "}";
+        int[] classes = new int[size()];
+        Arrays.setAll(classes, this::label);
+        return "ArrayTaskData{" + size() + " samples of " + sampleShape + ", classes "
+                + Arrays.toString(Arrays.stream(classes).distinct().sorted().toArray()) + "}";
     }
 }

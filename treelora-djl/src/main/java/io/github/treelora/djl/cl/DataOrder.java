@@ -21,10 +21,20 @@ public final class DataOrder {
      * @return the permutation
      */
     public static int[] permutation(int n, long seed, int taskIndex, int epoch) {
+        return permutation(n, new SplittableRandom(mix(seed, taskIndex, epoch)));
+    }
+
+    /**
+     * A uniformly random permutation of {@code 0..n-1} drawn from a generator (Fisher-Yates, {@code n - 1} draws).
+     *
+     * @param n number of samples, at least 0
+     * @param random the generator, advanced by the draws
+     * @return the permutation
+     */
+    public static int[] permutation(int n, SplittableRandom random) {
         if (n < 0) {
             throw new IllegalArgumentException("n must be >= 0, got " + n);
         }
-        SplittableRandom random = new SplittableRandom(mix(seed, taskIndex, epoch));
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

@@ -13,11 +13,10 @@ import java.util.Objects;
  * concatenation {@code prompt ++ completion}, right-padded with {@code padId} to the longest row of the batch;
  * the attention mask is 0 on padding and the labels hold the completion ids only.
  */
-public final class PromptCompletionData implements CausalLmTaskData {
+public final class PromptCompletionData extends LabeledTaskData implements CausalLmTaskData {
 
     private final long[][] prompts;
     private final long[][] completions;
-    private final int[] labels;
     private final long padId;
 
     /**
@@ -31,9 +30,9 @@ public final class PromptCompletionData implements CausalLmTaskData {
      *     is negative
      */
     public PromptCompletionData(List<long[]> prompts, List<long[]> completions, int[] labels, long padId) {
+        super(labels);
         Objects.requireNonNull(prompts, "prompts");
         Objects.requireNonNull(completions, "completions");
-        Objects.requireNonNull(labels, "labels");
         if (prompts.size() != labels.length || completions.size() != labels.length) {
             throw new IllegalArgumentException(prompts.size() + " prompts, " + completions.size()
                     + " completions and " + labels.length + " labels: the counts must agree");
@@ -47,7 +46,6 @@ public final class PromptCompletionData implements CausalLmTaskData {
             this.prompts[i] = checked(prompts.get(i), "prompt", i);
             this.completions[i] = checked(completions.get(i), "completion", i);
         }
-        this.labels = labels.clone();
         this.padId = padId;
     }
 
@@ -64,17 +62,6 @@ public final class PromptCompletionData implements CausalLmTaskData {
         return ids.clone();
     }
 
-    @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int label(int index) {
-        Objects.checkIndex(index, labels.length);
-        return labels[index];
-    }
-
     /**
      * One sample's prompt.
      *
@@ -82,7 +69,7 @@ public final class PromptCompletionData implements CausalLmTaskData {
      * @return a copy of its prompt ids
      */
     public long[] prompt(int index) {
-        return prompts[Objects.checkIndex(index, labels.length)].clone();
+        return prompts[Objects.checkIndex(index, size())].clone();
     }
 
     /**
@@ -92,14 +79,14 @@ public final class PromptCompletionData implements CausalLmTaskData {
      * @return a copy of its completion ids
      */
     public long[] completion(int index) {
-        return completions[Objects.checkIndex(index, labels.length)].clone();
+        return completions[Objects.checkIndex(index, size())].clone();
     }
 
     @Override
     public LabeledBatch batch(int[] indices, NDManager manager) {
         int longest = 0;
         for (int index : indices) {
-            int i = Objects.checkIndex(index, labels.length);
+            int i = Objects.checkIndex(index, size());
             longest = Math.max(longest, prompts[i].length + completions[i].length);
         }
         int b = indices.length;
@@ -125,6 +112,6 @@ public final class PromptCompletionData implements CausalLmTaskData {
 
     @Override
     public String toString() {
-        return "PromptCompletionData{" + labels.length + " samples, pad " + padId + "}";
+        return "PromptCompletionData{" + size() + " samples, pad " + padId + "}";
     }
 }

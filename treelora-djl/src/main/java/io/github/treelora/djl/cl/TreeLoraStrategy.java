@@ -93,15 +93,8 @@ public final class TreeLoraStrategy extends LoraStrategy {
      */
     @Override
     public String id() {
-        String id = config.preset() == Preset.PAPER ? "treelora"
-                : "treelora-" + config.preset().name().toLowerCase(Locale.ROOT);
-        if (config.lambda().lambda() == 0) {
-            id += "-lambda0";
-        }
-        if (config.selectorPolicy() == SelectorPolicy.RANDOM) {
-            id += "-random";
-        }
-        return id;
+        return withAblations(config.preset() == Preset.PAPER ? "treelora"
+                : "treelora-" + config.preset().name().toLowerCase(Locale.ROOT), "-random");
     }
 
     /**
@@ -113,14 +106,19 @@ public final class TreeLoraStrategy extends LoraStrategy {
      */
     @Override
     public String name() {
-        String name = "TreeLoRA-" + config.preset();
+        return withAblations("TreeLoRA-" + config.preset(), "-random-selection");
+    }
+
+    /** {@code base} with {@code -lambda0} when the regulariser is off and {@code random} with the random selector. */
+    private String withAblations(String base, String random) {
+        String s = base;
         if (config.lambda().lambda() == 0) {
-            name += "-lambda0";
+            s += "-lambda0";
         }
         if (config.selectorPolicy() == SelectorPolicy.RANDOM) {
-            name += "-random-selection";
+            s += random;
         }
-        return name;
+        return s;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.github.treelora.djl.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import io.github.treelora.djl.models.LoadProblems;
 import io.github.treelora.io.SafetensorsFile;
 import io.github.treelora.io.SafetensorsWriter;
 import io.github.treelora.io.TensorInfo;
@@ -22,8 +23,6 @@ import java.util.function.Function;
  * anything is read into it.
  */
 final class NamedTensorFiles {
-
-    private static final int MAX_LISTED = 20;
 
     private NamedTensorFiles() {
     }
@@ -59,7 +58,7 @@ final class NamedTensorFiles {
         }
         if (!bad.isEmpty()) {
             throw new IllegalArgumentException("only initialised float32 parameters can be saved or loaded by name: "
-                    + listed(bad));
+                    + LoadProblems.listed(bad));
         }
     }
 
@@ -101,20 +100,12 @@ final class NamedTensorFiles {
                 wrongDtype.add("'" + n + "' is " + info.dtype().headerName());
             }
         }
-        StringBuilder problems = new StringBuilder();
-        if (!missing.isEmpty()) {
-            problems.append("\n  missing keys (the model needs them, the file lacks them): ").append(listed(missing));
-        }
-        if (!unexpected.isEmpty()) {
-            problems.append("\n  unexpected keys (in the file, not in the model): ").append(listed(unexpected));
-        }
-        if (!mismatched.isEmpty()) {
-            problems.append("\n  shape mismatches: ").append(listed(mismatched));
-        }
-        if (!wrongDtype.isEmpty()) {
-            problems.append("\n  non-float tensors: ").append(listed(wrongDtype));
-        }
-        if (problems.length() > 0) {
+        LoadProblems problems = new LoadProblems()
+                .add("missing keys (the model needs them, the file lacks them)", missing)
+                .add("unexpected keys (in the file, not in the model)", unexpected)
+                .add("shape mismatches", mismatched)
+                .add("non-float tensors", wrongDtype);
+        if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot load " + what + " from " + file.path()
                     + "; the model is unchanged:" + problems);
         }
@@ -130,13 +121,5 @@ final class NamedTensorFiles {
             values.put(n, v);
         }
         return values;
-    }
-
-    static String listed(java.util.Collection<String> names) {
-        List<String> list = new ArrayList<>(names);
-        if (list.size() <= MAX_LISTED) {
-            return list.toString();
-        }
-        return list.subList(0, MAX_LISTED) + " and " + (list.size() - MAX_LISTED) + " more";
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -257,37 +259,33 @@ public record PeftAdapterConfig(LoraConfig lora, String taskType, String baseMod
             return new IllegalArgumentException(source + ": field \"" + field + "\" " + problem);
         }
 
-        String text(String field, String fallback) {
+        /**
+         * An optional field: {@code fallback} when absent or null, else its value if {@code kind} accepts it.
+         *
+         * @param expected what the field must be, for the message, e.g. {@code a string}
+         */
+        <T> T optional(String field, T fallback, Predicate<JsonNode> kind, String expected,
+                Function<JsonNode, T> value) {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) {
                 return fallback;
             }
-            if (!n.isTextual()) {
-                throw error(field, "must be a string, got " + n);
+            if (!kind.test(n)) {
+                throw error(field, "must be " + expected + ", got " + n);
             }
-            return n.asText();
+            return value.apply(n);
+        }
+
+        String text(String field, String fallback) {
+            return optional(field, fallback, JsonNode::isTextual, "a string", JsonNode::asText);
         }
 
         boolean bool(String field, boolean fallback) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) {
-                return fallback;
-            }
-            if (!n.isBoolean()) {
-                throw error(field, "must be true or false, got " + n);
-            }
-            return n.asBoolean();
+            return optional(field, fallback, JsonNode::isBoolean, "true or false", JsonNode::asBoolean);
         }
 
         double number(String field, double fallback) {
-            JsonNode n = root.get(field);
-            if (n == null || n.isNull()) {
-                return fallback;
-            }
-            if (!n.isNumber()) {
-                throw error(field, "must be a number, got " + n);
-            }
-            return n.asDouble();
+            return optional(field, fallback, JsonNode::isNumber, "a number", JsonNode::asDouble);
         }
 
         int positiveInt(String field) {

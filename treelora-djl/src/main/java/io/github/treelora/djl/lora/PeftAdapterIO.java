@@ -2,6 +2,7 @@ package io.github.treelora.djl.lora;
 
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import io.github.treelora.djl.models.LoadProblems;
 import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.io.SafetensorsFile;
 import java.io.IOException;
@@ -203,11 +204,11 @@ public final class PeftAdapterIO {
                     + "\"; the model is unchanged: ";
             if (!wrongVariant.isEmpty()) {
                 throw new IllegalArgumentException(into + configFile + " has \"use_dora\": " + config.useDora()
-                        + ", the adapter's variant differs at " + NamedTensorFiles.listed(wrongVariant));
+                        + ", the adapter's variant differs at " + LoadProblems.listed(wrongVariant));
             }
             if (!wrongScaling.isEmpty()) {
                 throw new IllegalArgumentException(into + "its scaling (alpha / r) differs from the file's "
-                        + "configuration at " + NamedTensorFiles.listed(wrongScaling));
+                        + "configuration at " + LoadProblems.listed(wrongScaling));
             }
         } else {
             for (ModuleTree.Module m : ModuleTree.modules(root)) {
@@ -248,7 +249,7 @@ public final class PeftAdapterIO {
                 if (!missing.isEmpty()) {
                     throw new IllegalArgumentException("cannot load adapter \"" + adapter + "\" from " + weights
                             + "; the model is unchanged: " + configFile + " has \"use_dora\": true, but the file "
-                            + "lacks DoRA magnitude vectors: missing keys " + NamedTensorFiles.listed(missing));
+                            + "lacks DoRA magnitude vectors: missing keys " + LoadProblems.listed(missing));
                 }
             }
             values = NamedTensorFiles.readChecked(file, expected, "adapter \"" + adapter + "\"",

@@ -9,6 +9,8 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * A stack of transformer layers under the module name {@code layer} (paths {@code layer.0}, {@code layer.1},
@@ -26,6 +28,16 @@ public final class Encoder extends ModuleBlock {
      */
     public Encoder(List<? extends Block> layers) {
         addModule("layer", ModuleList.of(layers));
+    }
+
+    /**
+     * Creates the encoder from a number of new layers.
+     *
+     * @param count how many layers
+     * @param layer makes one new layer; called {@code count} times, in order
+     */
+    public Encoder(int count, Supplier<? extends Block> layer) {
+        this(Stream.generate(layer).limit(count).toList());
     }
 
     /**

@@ -27,8 +27,6 @@ import java.util.TreeSet;
  */
 public final class StateDict {
 
-    private static final int MAX_LISTED = 20;
-
     private StateDict() {}
 
     /**
@@ -237,7 +235,7 @@ public final class StateDict {
         }
         if (!uninitialized.isEmpty()) {
             throw new IllegalStateException("initialize the model before loading weights; uninitialized: "
-                    + listed(uninitialized));
+                    + LoadProblems.listed(uninitialized));
         }
         Set<String> names = source.names();
         Map<String, Tie> ties = new LinkedHashMap<>();
@@ -282,26 +280,15 @@ public final class StateDict {
                 wrongDtype.add(located(source, e.getKey()) + " is " + dtype);
             }
         }
-        StringBuilder problems = new StringBuilder();
-        if (!missing.isEmpty()) {
-            problems.append("\n  missing keys (model parameters the source lacks): ").append(listed(missing));
-        }
-        if (!unexpected.isEmpty()) {
-            problems.append("\n  unexpected keys (in the source, not in the model): ").append(listed(unexpected));
-        }
-        if (!mismatched.isEmpty()) {
-            problems.append("\n  shape mismatches: ").append(listed(mismatched));
-        }
-        if (!wrongDtype.isEmpty()) {
-            problems.append("\n  dtype mismatches (weights must be F32, F16, BF16 or F64): ")
-                    .append(listed(wrongDtype));
-        }
-        if (!wrongType.isEmpty()) {
-            problems.append("\n  parameters that are neither float32 nor float16: ").append(listed(wrongType));
-        }
+        LoadProblems problems = new LoadProblems()
+                .add("missing keys (model parameters the source lacks)", missing)
+                .add("unexpected keys (in the source, not in the model)", unexpected)
+                .add("shape mismatches", mismatched)
+                .add("dtype mismatches (weights must be F32, F16, BF16 or F64)", wrongDtype)
+                .add("parameters that are neither float32 nor float16", wrongType);
         String failure = "cannot load weights from " + source.describe()
                 + (staged ? "; the model is unchanged:" : ":");
-        if (problems.length() > 0) {
+        if (!problems.isEmpty()) {
             throw new IllegalArgumentException(failure + problems);
         }
         if (params.isEmpty()) {
@@ -394,13 +381,5 @@ public final class StateDict {
             out.put(e.getKey(), new HostTensor(s.getShape(), values));
         }
         return Collections.unmodifiableMap(out);
-    }
-
-    private static String listed(java.util.Collection<String> names) {
-        List<String> list = new ArrayList<>(names);
-        if (list.size() <= MAX_LISTED) {
-            return list.toString();
-        }
-        return list.subList(0, MAX_LISTED) + " and " + (list.size() - MAX_LISTED) + " more";
     }
 }

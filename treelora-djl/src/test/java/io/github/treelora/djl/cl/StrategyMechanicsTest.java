@@ -26,46 +26,14 @@ import org.junit.jupiter.api.Test;
 /** What each strategy does to the adapters, checked against hand computation on the host. */
 class StrategyMechanicsTest {
 
-    /** A context over a bare backbone, without the trainer (forward passes run the block directly). */
-    private static StrategyContext context(Backbone backbone, NDManager manager) {
-        LoraModel lora = new LoraModel(backbone.block());
-        return new StrategyContext() {
-            @Override
-            public LoraModel lora() {
-                return lora;
-            }
-
-            @Override
-            public NDManager manager() {
-                return manager;
-            }
-
-            @Override
-            public long seed() {
-                return 0;
-            }
-
-            @Override
-            public int batchSize() {
-                return 16;
-            }
-
-            @Override
-            public int forwardPasses(TaskData data, int maxBatches) {
-                var ps = new ai.djl.training.ParameterStore(manager, false);
-                int n = Math.min(data.size(), maxBatches * 16);
-                for (int from = 0; from < n; from += 16) {
-                    int[] idx = new int[Math.min(16, n - from)];
-                    for (int i = 0; i < idx.length; i++) {
-                        idx[i] = from + i;
-                    }
-                    try (NDManager step = manager.newSubManager()) {
-                        backbone.block().forward(ps, data.batch(idx, step).inputs(), false);
-                    }
-                }
-                return n;
-            }
-        };
+    /**
+     * The trainer's own context over a bare backbone (batch 16, seed 0), without the trainer: no head, and nothing
+     * but the forward passes that strategies ask for.
+     */
+    private static StrategyContext context(Backbone backbone, NDManager manager, List<ContinualTask> tasks) {
+        return new TrainingRun(ContinualTrainerConfig.builder().batchSize(16).seed(0).build(), backbone,
+                new LoraModel(backbone.block()), new TaskObjective.Classification(backbone, null, 0), manager, tasks,
+                null, 0, "", System.nanoTime());
     }
 
     private static void randomise(Parameter p, Random r) {
@@ -83,7 +51,7 @@ class StrategyMechanicsTest {
         double lambda2 = 0.3;
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Backbone backbone = Synthetic.backbone(m, 1);
-            StrategyContext ctx = context(backbone, m);
+            StrategyContext ctx = context(backbone, m, tasks);
             OLora olora = new OLora(Synthetic.lora(3), lambda1, lambda2);
             olora.attach(ctx);
             olora.beforeTask(tasks.get(0), 0);
@@ -154,7 +122,7 @@ class StrategyMechanicsTest {
         List<ContinualTask> tasks = Synthetic.tasks(2, 2, 32, 4, 7, 0.5);
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
             Backbone backbone = Synthetic.backbone(m, 2);
-            StrategyContext ctx = context(backbone, m);
+            StrategyContext ctx = context(backbone, m, tasks);
             InfLora inf = new InfLora(Synthetic.lora(2), 0.99, 8);
             inf.attach(ctx);
             inf.beforeTask(tasks.get(0), 0);

@@ -22,13 +22,19 @@ import org.junit.jupiter.api.Test;
  */
 class LoraInputObserverTest {
 
+    /** A linear layer of {@code units} outputs, initialised for {@code input}, with one adapter {@code a}. */
+    private static LoraLinear adapted(NDManager m, int units, Shape input, int rank, double alpha, double dropout) {
+        Linear lin = Linear.builder().setUnits(units).build();
+        lin.initialize(m, DataType.FLOAT32, input);
+        LoraLinear lora = new LoraLinear(lin);
+        lora.addAdapter("a", rank, alpha, dropout, LoraInit.KAIMING_UNIFORM, false);
+        return lora;
+    }
+
     @Test
     void observerSeesTheInputAndTheOutputIsUnchanged() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            Linear lin = Linear.builder().setUnits(3).build();
-            lin.initialize(m, DataType.FLOAT32, new Shape(2, 4));
-            LoraLinear lora = new LoraLinear(lin);
-            lora.addAdapter("a", 2, 2.0, 0.5, LoraInit.KAIMING_UNIFORM, false);
+            LoraLinear lora = adapted(m, 3, new Shape(2, 4), 2, 2.0, 0.5);
             float[] x = {1, 2, 3, 4, -1, -2, -3, -4, 0.5f, 0, 0, 1};
             ParameterStore ps = new ParameterStore(m, false);
             List<float[]> seen = new ArrayList<>();
@@ -58,10 +64,7 @@ class LoraInputObserverTest {
     @Test
     void severalObserversAreCalledInOrderAndEachHandleRemovesOnlyItsOwn() {
         try (NDManager m = NDManager.newBaseManager("PyTorch")) {
-            Linear lin = Linear.builder().setUnits(2).build();
-            lin.initialize(m, DataType.FLOAT32, new Shape(1, 3));
-            LoraLinear lora = new LoraLinear(lin);
-            lora.addAdapter("a", 1, 1.0, 0.0, LoraInit.KAIMING_UNIFORM, false);
+            LoraLinear lora = adapted(m, 2, new Shape(1, 3), 1, 1.0, 0.0);
             ParameterStore ps = new ParameterStore(m, false);
             List<String> calls = new ArrayList<>();
             LoraInputObserver first = (layer, input, training) -> calls.add("first");

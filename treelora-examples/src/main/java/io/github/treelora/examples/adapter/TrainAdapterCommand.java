@@ -8,7 +8,6 @@ import io.github.treelora.djl.cl.ContinualTask;
 import io.github.treelora.djl.cl.ContinualTrainer;
 import io.github.treelora.djl.cl.ContinualTrainerConfig;
 import io.github.treelora.djl.cl.EvaluationProtocol;
-import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.cl.StrategyRegistry;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.lora.LoraModel;
@@ -28,6 +27,7 @@ import io.github.treelora.examples.runtime.OptionCheck;
 import io.github.treelora.examples.runtime.RunDirectory;
 import io.github.treelora.examples.runtime.ConsoleProgress;
 import io.github.treelora.examples.runtime.RunLog;
+import io.github.treelora.examples.splitmnist.ImageTaskOptions;
 import io.github.treelora.examples.splitmnist.SplitMnistData;
 import io.github.treelora.metrics.ContinualMetrics;
 import java.io.IOException;
@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -82,13 +83,8 @@ public final class TrainAdapterCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String strategy;
 
-    @Option(names = "--train-per-task", defaultValue = "500", paramLabel = "N",
-            description = "Training images per task (default: ${DEFAULT-VALUE}).")
-    int trainPerTask;
-
-    @Option(names = "--test-per-task", defaultValue = "200", paramLabel = "N",
-            description = "Evaluation images per task (default: ${DEFAULT-VALUE}).")
-    int testPerTask;
+    @Mixin
+    ImageTaskOptions images = new ImageTaskOptions(500, 200);
 
     @Option(names = "--epochs", defaultValue = "1", paramLabel = "N",
             description = "Epochs per task (default: ${DEFAULT-VALUE}).")
@@ -110,10 +106,6 @@ public final class TrainAdapterCommand implements Callable<Integer> {
             + "they are always in --output's run.log.")
     boolean verbose;
 
-    @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone directory (default: the shipped "
-            + Backbones.SHIPPED_RESOURCE + ").")
-    Path backboneDir;
-
     /** Creates the command (picocli fills the options). */
     public TrainAdapterCommand() {}
 
@@ -126,8 +118,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
             err.println("train-adapter: " + StrategyRegistry.unknown(strategy));
             return 2;
         }
-        if (!new OptionCheck("train-adapter", err).atLeast("--train-per-task", trainPerTask, 1)
-                .atLeast("--test-per-task", testPerTask, 1).atLeast("--epochs", epochs, 1).ok()) {
+        if (!images.check(new OptionCheck("train-adapter", err)).atLeast("--epochs", epochs, 1).ok()) {
             return 2;
         }
         RunDirectory run = RunDirectory.open(spec, output, overwrite, resume, out, err);
@@ -139,10 +130,10 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         }
         RunLog.open(run.work(), verbose);
         Path cache = data != null ? data : Datasets.defaultCache();
-        TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> Datasets.mnist(cache));
-        List<ContinualTask> tasks = SplitMnistData.tasks(images,
-                SplitOptions.full().withPerTaskCaps(trainPerTask, testPerTask).withSeed(seed));
-        Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
+        TrainTest<ImageDataset> mnist = DataCache.loadOrFetch(cache, out, () -> Datasets.mnist(cache));
+        List<ContinualTask> tasks = SplitMnistData.tasks(mnist,
+                SplitOptions.full().withPerTaskCaps(images.trainPerTask, images.testPerTask).withSeed(seed));
+        Path bbDir = images.backbone();
         LoraConfig lora = LoraConfig.builder().rank(4).alpha(8)
                 .targetModules(ModelFamilies.of(ViTModel.class).defaultLoraTargets()).build();
         ContinualTrainerConfig config = ContinualTrainerConfig.builder().epochs(epochs).batchSize(64)
@@ -151,9 +142,7 @@ public final class TrainAdapterCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager();
                 ContinualStrategy method = Strategies.create(name, lora, seed);
                 ConsoleProgress bar = ConsoleProgress.onTerminal("seed " + seed)) {
-            ViTModel vit = Backbones.loadBackbone(bbDir, manager);
-            Backbone backbone = new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")",
-                    new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN), vit.config().hiddenSize());
+            Backbone backbone = Backbones.pooledBackbone(bbDir, manager);
             out.printf(Locale.ROOT, "train-adapter: %s on Split-MNIST (%s train / %s test images per task, %d epoch(s)), "
                     + "backbone %s%n", method.name(), TaskSizes.perTask(tasks, true), TaskSizes.perTask(tasks, false),
                     epochs, bbDir);
@@ -163,7 +152,8 @@ public final class TrainAdapterCommand implements Callable<Integer> {
             bar.close();
             run.writeResult(result.toJson(), RESULT_FILE);
             // The shipped backbone lives inside the build's target folder: record its class-path name instead.
-            String baseModel = backboneDir != null ? backboneDir.toString() : Backbones.SHIPPED_RESOURCE;
+            String baseModel = images.backboneDir != null ? images.backboneDir.toString()
+                    : Backbones.SHIPPED_RESOURCE;
             List<Path> written = saveAdapters(new LoraModel(backbone.block()), run.work(), baseModel);
             // Everything is complete: the run replaces the output as a whole.
             run.commit();

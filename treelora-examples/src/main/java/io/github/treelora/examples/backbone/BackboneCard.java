@@ -64,13 +64,29 @@ public record BackboneCard(
      * @param machine machine
      */
     public BackboneCard {
+        requireProvenance(provenance, data, command, date, machine);
+        if (!(testAccuracy >= 0 && testAccuracy <= 1)) {
+            throw new IllegalArgumentException("test_accuracy must be in [0, 1], got " + testAccuracy);
+        }
+    }
+
+    /**
+     * Checks the fields that say where a self-pretrained model comes from, which every model card has (this one
+     * and the decoder's).
+     *
+     * @param provenance provenance
+     * @param data training data
+     * @param command command line
+     * @param date date
+     * @param machine machine
+     * @throws NullPointerException naming the first field that is null
+     */
+    public static void requireProvenance(String provenance, String data, String command, String date,
+            String machine) {
         Objects.requireNonNull(provenance, "provenance");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(date, "date");
         Objects.requireNonNull(machine, "machine");
-        if (!(testAccuracy >= 0 && testAccuracy <= 1)) {
-            throw new IllegalArgumentException("test_accuracy must be in [0, 1], got " + testAccuracy);
-        }
     }
 }

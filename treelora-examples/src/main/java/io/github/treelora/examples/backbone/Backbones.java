@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.treelora.djl.cl.Backbone;
+import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.models.HostTensor;
 import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.djl.models.TensorSource;
@@ -142,6 +144,22 @@ public final class Backbones {
         model.initialize(manager, DataType.FLOAT32, model.inputShape());
         StateDict.load(model, TensorSource.of(tensors));
         return model;
+    }
+
+    /**
+     * The backbone of the continual-learning jobs: the ViT of a backbone directory ({@link #loadBackbone}) with its
+     * cls-token output as the features.
+     *
+     * @param dir a directory written by {@link #save}
+     * @param manager the manager that will own the parameters
+     * @return the backbone, named after the directory
+     * @throws IOException if a file is missing or unreadable
+     * @throws IllegalArgumentException if the config is invalid or a weight is missing or misshaped (named)
+     */
+    public static Backbone pooledBackbone(Path dir, NDManager manager) throws IOException {
+        ViTModel vit = loadBackbone(dir, manager);
+        return new Backbone("self-pretrained ViT (" + dir.getFileName() + ")",
+                new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN), vit.config().hiddenSize());
     }
 
     /**

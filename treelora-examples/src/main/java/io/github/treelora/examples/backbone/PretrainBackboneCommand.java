@@ -11,6 +11,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.github.treelora.djl.cl.DataOrder;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.ImageDataset;
 import io.github.treelora.examples.data.TrainTest;
@@ -143,7 +144,7 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
                 SplittableRandom rnd = new SplittableRandom(seed);
                 long t0 = System.nanoTime();
                 for (int epoch = 0; epoch < epochs; epoch++) {
-                    int[] order = shuffled(train.size(), rnd);
+                    int[] order = DataOrder.permutation(train.size(), rnd);
                     double lossSum = 0;
                     long te = System.nanoTime();
                     for (int s = 0; s < stepsPerEpoch; s++) {
@@ -175,7 +176,7 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
                 trainSeconds = (System.nanoTime() - t0) / 1e9;
                 accuracy = accuracy(trainer, model.getNDManager(), test);
             }
-            String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            String command = RunDirectory.commandLine(spec);
             BackboneCard card = new BackboneCard(BackboneCard.SELF_PRETRAINED,
                     "Fashion-MNIST train (" + train.size() + " images, 10 classes; Debian dataset-fashion-mnist), "
                             + "pixels scaled to [0,1] then (x-0.5)/0.5, no augmentation",
@@ -215,20 +216,6 @@ public final class PretrainBackboneCommand implements Callable<Integer> {
             }
         }
         return (double) correct / data.size();
-    }
-
-    private static int[] shuffled(int n, SplittableRandom rnd) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
     }
 
     private static double round1(double v) {

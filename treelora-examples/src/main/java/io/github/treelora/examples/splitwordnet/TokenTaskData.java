@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.treelora.djl.cl.LabeledBatch;
+import io.github.treelora.djl.cl.LabeledTaskData;
 import io.github.treelora.djl.cl.TaskData;
 import io.github.treelora.djl.models.HfTokenizer;
 import java.util.List;
@@ -15,12 +16,11 @@ import java.util.Objects;
  * io.github.treelora.djl.models.bert.BertModel} (token type ids default to zeros there). A {@link
  * io.github.treelora.djl.cl.PooledBackbone} with {@code MEAN} pooling reads the mask as its second input.
  */
-public final class TokenTaskData implements TaskData {
+public final class TokenTaskData extends LabeledTaskData {
 
     private final int length;
     private final long[] ids;
     private final long[] mask;
-    private final int[] labels;
 
     /**
      * Sequences given row by row (copied).
@@ -32,9 +32,9 @@ public final class TokenTaskData implements TaskData {
      *     or 1, or a row has no token (the message names the sample and position)
      */
     public TokenTaskData(long[][] ids, long[][] attentionMask, int[] labels) {
+        super(labels);
         Objects.requireNonNull(ids, "ids");
         Objects.requireNonNull(attentionMask, "attentionMask");
-        Objects.requireNonNull(labels, "labels");
         if (ids.length != labels.length || attentionMask.length != labels.length) {
             throw new IllegalArgumentException(ids.length + " id rows and " + attentionMask.length
                     + " mask rows but " + labels.length + " labels");
@@ -70,7 +70,6 @@ public final class TokenTaskData implements TaskData {
         this.length = t;
         this.ids = flatIds;
         this.mask = flatMask;
-        this.labels = labels.clone();
     }
 
     /**
@@ -115,7 +114,7 @@ public final class TokenTaskData implements TaskData {
      * @return a copy of its T ids
      */
     public long[] ids(int index) {
-        int i = Objects.checkIndex(index, labels.length);
+        int i = Objects.checkIndex(index, size());
         long[] row = new long[length];
         System.arraycopy(ids, i * length, row, 0, length);
         return row;
@@ -128,32 +127,20 @@ public final class TokenTaskData implements TaskData {
      * @return a copy of its T mask values
      */
     public long[] attentionMask(int index) {
-        int i = Objects.checkIndex(index, labels.length);
+        int i = Objects.checkIndex(index, size());
         long[] row = new long[length];
         System.arraycopy(mask, i * length, row, 0, length);
         return row;
     }
 
     @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int label(int index) {
-        return labels[Objects.checkIndex(index, labels.length)];
-    }
-
-    @Override
     public LabeledBatch batch(int[] indices, NDManager manager) {
         long[] x = new long[indices.length * length];
         long[] m = new long[indices.length * length];
-        int[] y = new int[indices.length];
+        int[] y = labels(indices);
         for (int b = 0; b < indices.length; b++) {
-            int i = Objects.checkIndex(indices[b], labels.length);
-            System.arraycopy(ids, i * length, x, b * length, length);
-            System.arraycopy(mask, i * length, m, b * length, length);
-            y[b] = labels[i];
+            System.arraycopy(ids, indices[b] * length, x, b * length, length);
+            System.arraycopy(mask, indices[b] * length, m, b * length, length);
         }
         Shape shape = new Shape(indices.length, length);
         return new LabeledBatch(new NDList(manager.create(x, shape), manager.create(m, shape)), manager.create(y));
@@ -161,6 +148,6 @@ public final class TokenTaskData implements TaskData {
 
     @Override
     public String toString() {
-        return "TokenTaskData{" + labels.length + " sequences of " + length + " tokens}";
+        return "TokenTaskData{" + size() + " sequences of " + length + " tokens}";
     }
 }

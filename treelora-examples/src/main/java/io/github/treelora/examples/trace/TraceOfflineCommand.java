@@ -202,7 +202,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
         TraceStream.Sizes sizes = options.quick ? new TraceStream.Sizes(4, 2, 2) : new TraceStream.Sizes(train, eval,
                 eval);
         List<Long> seeds = options.runSeeds();
-        List<String> names = List.copyOf(budgets.keySet());
+        List<String> names = start.names();
         BenchmarkOptions.Begun begun = options.openLoggedRun(spec, start);
         if (begun.run() == null) {
             return begun.exitCode();
@@ -271,8 +271,7 @@ public final class TraceOfflineCommand implements Callable<Integer> {
         }
         double wall = start.seconds();
         List<String> header = new ArrayList<>();
-        header.add("Command: `treelora " + String.join(" ", spec.commandLine().getParseResult().originalArgs())
-                + "`; " + start.started() + "; " + Machine.describe() + String.format(Locale.ROOT, "; %.1f s.", wall));
+        header.add("Command: `" + RunDirectory.commandLine(spec) + "`; " + start.started() + "; " + Machine.describe() + String.format(Locale.ROOT, "; %.1f s.", wall));
         header.add("Decoder: **self-pretrained** LLaMA-architecture decoder (" + card.parameters() + " parameters, "
                 + card.steps() + " pretraining steps, held-out gloss perplexity " + card.heldOutPerplexity()
                 + "), frozen; LoRA rank " + rank + " (alpha " + 2 * rank + ") on " + targets + " of every layer. "

@@ -77,6 +77,7 @@ class LlmBenchmarkCommandTest {
         assertEquals(2, row.get("batch").asInt());
         assertEquals(32, row.get("tokens").asInt());
         assertEquals(2, row.get("runs_s").size());
+        assertTrue(row.get("median_cpu_s").asDouble() > 0, "the step's process CPU time");
         assertEquals(2, row.at("/hook/runs_s").size());
         assertEquals(4, row.get("adapted_modules").asInt()); // q_proj and v_proj of 2 layers
         assertEquals(2 * 2 * 8 * (64 + 64) - 2 * 8 * (64 - 32), row.get("trainable").asInt()); // v_proj is 64 -> 32

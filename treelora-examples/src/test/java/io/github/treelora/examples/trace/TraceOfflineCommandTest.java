@@ -77,20 +77,20 @@ class TraceOfflineCommandTest {
 
     @Test
     void badOptionsAreRejectedByName() {
+        assertRejectedNaming("--train", "--train", "0");
+        assertRejectedNaming("--tune-epochs", "--tune-epochs", "2,0");
+        assertRejectedNaming("--validation", "--tune-epochs", "2", "--validation");
+        assertRejectedNaming("poetry", "--tasks", "code,poetry");
+        assertRejectedNaming("bogus", "--strategies", "seqlora,bogus");
+    }
+
+    /** trace-offline with {@code options} exits with 2 and an error message that names {@code named}. */
+    private static void assertRejectedNaming(String named, String... options) {
         StringWriter err = new StringWriter();
-        assertEquals(2, run(new StringWriter(), err, "trace-offline", "--train", "0"));
-        assertTrue(err.toString().contains("--train"), err.toString());
-        StringWriter err2 = new StringWriter();
-        assertEquals(2, run(new StringWriter(), err2, "trace-offline", "--tune-epochs", "2,0"));
-        assertTrue(err2.toString().contains("--tune-epochs"), err2.toString());
-        StringWriter err4 = new StringWriter();
-        assertEquals(2, run(new StringWriter(), err4, "trace-offline", "--tune-epochs", "2", "--validation"));
-        assertTrue(err4.toString().contains("--validation"), err4.toString());
-        StringWriter err5 = new StringWriter();
-        assertEquals(2, run(new StringWriter(), err5, "trace-offline", "--tasks", "code,poetry"));
-        assertTrue(err5.toString().contains("poetry"), err5.toString());
-        StringWriter err3 = new StringWriter();
-        assertEquals(2, run(new StringWriter(), err3, "trace-offline", "--strategies", "seqlora,bogus"));
-        assertTrue(err3.toString().contains("bogus"), err3.toString());
+        String[] args = new String[options.length + 1];
+        args[0] = "trace-offline";
+        System.arraycopy(options, 0, args, 1, options.length);
+        assertEquals(2, run(new StringWriter(), err, args));
+        assertTrue(err.toString().contains(named), err.toString());
     }
 }

@@ -8,14 +8,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.Encoder;
 import io.github.treelora.djl.models.ModuleBlock;
 import io.github.treelora.djl.models.SelfAttention;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The BERT encoder, Hugging Face's {@code BertModel} without pooler: modules {@code embeddings} and
@@ -38,11 +35,7 @@ public final class BertModel extends ModuleBlock {
     public BertModel(BertConfig config) {
         this.config = config;
         addModule("embeddings", new BertEmbeddings(config));
-        List<Block> layers = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new BertLayer(config));
-        }
-        addModule("encoder", new Encoder(layers));
+        addModule("encoder", new Encoder(config.numHiddenLayers(), () -> new BertLayer(config)));
     }
 
     /**

@@ -7,14 +7,11 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.treelora.djl.models.Encoder;
 import io.github.treelora.djl.models.HfLayerNorm;
 import io.github.treelora.djl.models.ModuleBlock;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The ViT backbone, Hugging Face's {@code ViTModel} without pooler: modules {@code embeddings},
@@ -33,11 +30,7 @@ public final class ViTModel extends ModuleBlock {
     public ViTModel(ViTConfig config) {
         this.config = config;
         addModule("embeddings", new ViTEmbeddings(config));
-        List<Block> layers = new ArrayList<>();
-        for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new ViTLayer(config));
-        }
-        addModule("encoder", new Encoder(layers));
+        addModule("encoder", new Encoder(config.numHiddenLayers(), () -> new ViTLayer(config)));
         addModule("layernorm", new HfLayerNorm(config.hiddenSize(), config.layerNormEps()));
     }
 
