@@ -10,7 +10,7 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * InfLoRA decomposes (DJL exposes no eigen solver). It uses EJML's symmetric solver (Householder
  * tridiagonalisation, then implicit symmetric QR), in double precision on the host; it handles the
  * rank-deficient covariances that are the rule here (fewer samples than dimensions). It replaced
- * commons-math3's SVD, about 20 times slower at the sizes of a small decoder's layers (docs/benchmarks.md,
+ * commons-math3's SVD, which took about 6 times its CPU time at n = 256 and 512 (docs/benchmarks.md,
  * "InfLoRA's eigen-decompositions").
  *
  * <p>Eigenvalues are exactly what the solver returns: on a positive semi-definite matrix, the null space's
