@@ -2,7 +2,7 @@ package io.github.treelora.examples;
 
 import io.github.treelora.examples.adapter.TrainAdapterCommand;
 import io.github.treelora.examples.backbone.PretrainBackboneCommand;
-import io.github.treelora.examples.decoder.PretrainDecoderCommand;
+import io.github.treelora.examples.pretrain.PretrainDecoderCommand;
 import io.github.treelora.examples.bench.HookOverheadCommand;
 import io.github.treelora.examples.bench.LlmBenchmarkCommand;
 import io.github.treelora.examples.bench.LoadBenchmarkCommand;

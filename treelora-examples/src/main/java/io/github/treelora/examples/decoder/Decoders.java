@@ -27,7 +27,7 @@ import java.util.Map;
  * ({@code LlamaForCausalLM}, tied embeddings), {@code model.safetensors} (float16, Hugging Face names),
  * {@code tokenizer.json} ({@link WordLevelVocabulary}), the {@link DecoderCard} and {@value #HELD_OUT_FILE}
  * (a sample of the glosses held out of pretraining, one per line, for the perplexity check). The shipped one
- * lives on the class path under {@value #SHIPPED_RESOURCE}; {@link PretrainDecoderCommand} makes it.
+ * lives on the class path under {@value #SHIPPED_RESOURCE}; {@code pretrain-decoder} ({@code examples.pretrain}) makes it.
  */
 public final class Decoders {
 

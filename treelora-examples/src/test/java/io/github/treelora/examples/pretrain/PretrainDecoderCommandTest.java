@@ -1,4 +1,4 @@
-package io.github.treelora.examples.decoder;
+package io.github.treelora.examples.pretrain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,8 @@ import io.github.treelora.djl.models.llama.LlamaForCausalLM;
 import io.github.treelora.examples.CliRun;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.RequiredData;
+import io.github.treelora.examples.decoder.DecoderCard;
+import io.github.treelora.examples.decoder.Decoders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.github.treelora.examples.decoder;
+package io.github.treelora.examples.pretrain;
 
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -28,6 +28,9 @@ import io.github.treelora.djl.models.StateDict;
 import io.github.treelora.io.AtomicDirectory;
 import io.github.treelora.examples.trace.TraceCorpus;
 import io.github.treelora.examples.trace.TraceSources;
+import io.github.treelora.examples.decoder.DecoderCard;
+import io.github.treelora.examples.decoder.Decoders;
+import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
