@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
  * pretraining; the held-out glosses measure the perplexity. No task format enters pretraining: no
  * supersense labels, no {@code <sep>} prompts. With {@code --corpus trace} the corpus also holds the text of the
  * trace-offline stream's other sources ({@link TraceCorpus}): German, Spanish and Italian fortunes, Python code
- * (files held out for the code task excluded) and arithmetic equations.
+ * (files held out for the code task excluded) and arithmetic equations. {@code --repeat-documents N} adds documents
+ * that repeat a span of that text ({@link Repetitions}).
  */
 @Command(name = "pretrain-decoder", mixinStandardHelpOptions = true,
         description = "Pretrain the small LLaMA decoder on WordNet glosses and Debian fortunes and write it "
@@ -124,6 +125,11 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                     + "trace-offline stream's decoder) (default: ${DEFAULT-VALUE}).")
     String corpus;
 
+    @Option(names = "--repeat-documents", defaultValue = "0", paramLabel = "N",
+            description = "Add N documents that write a span of 4 to 20 words of a pretraining text twice, a copying "
+                    + "signal (default: ${DEFAULT-VALUE}, as for the shipped decoders).")
+    int repeatDocuments;
+
     @Option(names = "--text-limit", paramLabel = "N", description = "Use only N pretraining texts (smoke tests).")
     Integer textLimit;
 
@@ -138,7 +144,8 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         if (!new OptionCheck(job, err).atLeast("--steps", steps, 1).atLeast("--batch", batch, 1)
                 .atLeast("--seq", seq, 4).positive("--lr", lr).atLeast("--held-out-every", heldOutEvery, 2)
                 .atLeast("--heads", heads, 1).divides("--heads", heads, hidden, "--hidden " + hidden)
-                .atLeast("--text-limit", textLimit, 1).ok()) {
+                .atLeast("--text-limit", textLimit, 1)
+                .atLeast("--repeat-documents", repeatDocuments, 0).ok()) {
             return 2;
         }
         String outputProblem = RunDirectory.outputProblem(output, overwrite);
@@ -179,6 +186,7 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         if (trace) {
             texts.addAll(DataCache.loadOrFetch(cache, out, () -> TraceCorpus.extraTexts(cache, seed)));
         }
+        texts.addAll(Repetitions.documents(texts, seed, repeatDocuments));
         Collections.shuffle(texts, new Random(seed));
         if (textLimit != null && textLimit < texts.size()) {
             texts = new ArrayList<>(texts.subList(0, textLimit));
@@ -289,7 +297,8 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                                 + TraceSources.TEXT_HELD_OUT_EVERY + " chosen by a hash of the prompt it would make"
                                 : "every " + every + "th gloss") + " held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art "
                                 + "left out)"
-                                + (trace ? ", " + TraceCorpus.description() : "") + ", each text as <s> text </s>, "
+                                + (trace ? ", " + TraceCorpus.description() : "")
+                                + Repetitions.description(repeatDocuments) + ", each text as <s> text </s>, "
                                 + "shuffled and packed into sequences; plain text only, no supersense labels",
                         "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "
                                 + "frequent plus the WordNet lexicographer-file words" + (trace ? ", the language names "
