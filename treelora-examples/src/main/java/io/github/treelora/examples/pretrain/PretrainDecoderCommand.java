@@ -126,8 +126,9 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
     String corpus;
 
     @Option(names = "--repeat-documents", defaultValue = "0", paramLabel = "N",
-            description = "Add N documents that write a span of 4 to 20 words of a pretraining text twice, a copying "
-                    + "signal (default: ${DEFAULT-VALUE}, as for the shipped decoders).")
+            description = "Add N documents that write a span of " + Repetitions.MIN_WORDS + " to "
+                    + Repetitions.MAX_WORDS + " words of a pretraining text twice, a copying signal (default: "
+                    + "${DEFAULT-VALUE}, as for the shipped decoders).")
     int repeatDocuments;
 
     @Option(names = "--text-limit", paramLabel = "N", description = "Use only N pretraining texts (smoke tests).")

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * <p>Why: inside a repeated span the next word is predictable only by looking back, the signal from which a decoder
  * learns to copy, which the trace-offline tasks that rewrite or extract from their prompt need. The spans come only
  * from the pretraining texts, so nothing held out enters. docs/benchmarks.md records what it achieved at the shipped
- * decoder's size (no copying within 2,400 steps).
+ * decoder's size (little copying within 2,400 steps).
  */
 public final class Repetitions {
 
