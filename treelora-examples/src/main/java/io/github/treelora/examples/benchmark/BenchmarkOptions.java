@@ -33,7 +33,7 @@ public final class BenchmarkOptions {
     /** Strategies to run, as given. */
     @Option(names = "--strategies", split = ",", paramLabel = "NAME[,NAME...]",
             description = "Strategies to run: seqlora, olora, inflora, treelora (PAPER preset), treelora-reference "
-                    + "(default: seqlora,olora,inflora,treelora).")
+                    + "(default: ${DEFAULT-VALUE}).")
     public List<String> strategies = new ArrayList<>(Strategies.DEFAULTS);
 
     /** Seeds, one run per strategy and seed. */

@@ -132,6 +132,12 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}, as for the shipped decoders).")
     int repeatDocuments;
 
+    @Option(names = "--echo-documents", defaultValue = "0", paramLabel = "N",
+            description = "Add N documents 'span <sep> span' (span as for --repeat-documents): copying in the "
+                    + "trace-offline tasks' prompt/answer layout, a task that is none of the stream's (default: "
+                    + "${DEFAULT-VALUE}, as for the shipped decoders).")
+    int echoDocuments;
+
     @Option(names = "--text-limit", paramLabel = "N", description = "Use only N pretraining texts (smoke tests).")
     Integer textLimit;
 
@@ -157,7 +163,8 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                 .atLeast("--seq", seq, 4).positive("--lr", lr).atLeast("--held-out-every", heldOutEvery, 2)
                 .atLeast("--heads", heads, 1).divides("--heads", heads, hidden, "--hidden " + hidden)
                 .atLeast("--text-limit", textLimit, 1)
-                .atLeast("--repeat-documents", repeatDocuments, 0).ok()) {
+                .atLeast("--repeat-documents", repeatDocuments, 0)
+                .atLeast("--echo-documents", echoDocuments, 0).ok()) {
             return 2;
         }
         String outputProblem = RunDirectory.outputProblem(output, overwrite);
@@ -222,7 +229,9 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         if (trace) {
             texts.addAll(DataCache.loadOrFetch(cache, out, () -> TraceCorpus.extraTexts(cache, seed)));
         }
+        List<String> echoes = Repetitions.documents(texts, seed, echoDocuments, true);
         texts.addAll(Repetitions.documents(texts, seed, repeatDocuments));
+        texts.addAll(echoes);
         Collections.shuffle(texts, new Random(seed));
         if (textLimit != null && textLimit < texts.size()) {
             texts = new ArrayList<>(texts.subList(0, textLimit));
@@ -353,7 +362,8 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
                                 : "every " + every + "th gloss") + " held out) and Debian fortunes-min + fortunes 1:1.99.1-7.3 (ascii-art "
                                 + "left out)"
                                 + (trace ? ", " + TraceCorpus.description() : "")
-                                + Repetitions.description(repeatDocuments) + ", each text as <s> text </s>, "
+                                + Repetitions.description(repeatDocuments) + Repetitions.echoDescription(echoDocuments)
+                                + ", each text as <s> text </s>, "
                                 + "shuffled and packed into sequences; plain text only, no supersense labels",
                         from != null ? from.tokenizer() : "word level (lower-cased words and punctuation runs, the " + (words.size() - 5) + " most "
                                 + "frequent plus the WordNet lexicographer-file words" + (trace ? ", the language names "

@@ -106,22 +106,26 @@ class PretrainDecoderCommandTest {
     @Test
     void anUntiedHeadIsWrittenAsItsOwnMatrix() throws Exception {
         pretrainTiny("--untied-head", "--steps", "2", "--text-limit", "200", "--vocab", "200", "--repeat-documents",
-                "40");
+                "40", "--echo-documents", "30");
         try (NDManager m = NDManager.newBaseManager()) {
             LlamaForCausalLM lm = LlamaForCausalLM.fromPretrained(dir, m);
             assertTrue(!lm.config().tieWordEmbeddings() && lm.namedParameters().containsKey("lm_head.weight"));
         }
         DecoderCard card = Decoders.readCard(dir);
         assertTrue(card.data().contains("plus 40 documents that write a span"), card.data());
+        assertTrue(card.data().contains("plus 30 documents that write a span of 4 to 20 consecutive words of a "
+                + "pretraining text, <sep> and the span again"), card.data());
     }
 
     @Test
     void aNegativeRepetitionCountIsRefusedByName() {
         Path output = dir.resolve("never");
-        CliRun run = CliRun.execute("pretrain-decoder", "--repeat-documents", "-1", "--output", output.toString());
-        assertEquals(2, run.code(), run.err());
-        assertTrue(run.err().contains("--repeat-documents"), run.err());
-        assertTrue(!Files.exists(output));
+        for (String option : List.of("--repeat-documents", "--echo-documents")) {
+            CliRun run = CliRun.execute("pretrain-decoder", option, "-1", "--output", output.toString());
+            assertEquals(2, run.code(), run.err());
+            assertTrue(run.err().contains(option), run.err());
+            assertTrue(!Files.exists(output));
+        }
     }
 
     @Test

@@ -14,6 +14,41 @@ class RepetitionsTest {
             "too short", "def main ( ) : return 0 if ok else 1 and then some more words to draw from here");
 
     @Test
+    void echoDocumentsPutTheSeparatorTokenBetweenTheTwoCopies() throws Exception {
+        List<String> echoes = Repetitions.documents(TEXTS, 7, 100, true);
+        assertEquals(100, echoes.size());
+        for (String d : echoes) {
+            String[] halves = d.split(" <sep> ", -1);
+            assertEquals(2, halves.length, d);
+            assertEquals(halves[0], halves[1], d);
+            int n = halves[0].split(" ").length;
+            assertTrue(n >= Repetitions.MIN_WORDS && n <= Repetitions.MAX_WORDS, d);
+        }
+        // other draws than the plain repetitions of the same seed
+        assertNotEquals(Repetitions.documents(TEXTS, 7, 100),
+                echoes.stream().map(d -> d.replace(" <sep>", "")).toList());
+        // the word-level tokenizer reads the separator as its special token, not as the characters < sep >
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("echo", ".json");
+        try {
+            io.github.treelora.examples.decoder.WordLevelVocabulary.write(file,
+                    io.github.treelora.examples.decoder.WordLevelVocabulary.build(TEXTS, 64, List.of()));
+            try (io.github.treelora.djl.models.HfTokenizer tok = io.github.treelora.djl.models.HfTokenizer.open(file,
+                    new io.github.treelora.djl.models.HfTokenizer.Settings(
+                            io.github.treelora.djl.models.HfTokenizer.Padding.NONE, false, 0, false))) {
+                long[] ids = tok.encode(List.of("a member <sep> a member")).ids()[0];
+                long sep = io.github.treelora.examples.decoder.WordLevelVocabulary.SPECIALS.indexOf("<sep>");
+                assertEquals(5, ids.length, java.util.Arrays.toString(ids));
+                assertEquals(sep, ids[2]);
+                assertEquals(ids[0], ids[3]);
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+        assertTrue(Repetitions.echoDescription(20).contains("20 documents"));
+        assertEquals("", Repetitions.echoDescription(0));
+    }
+
+    @Test
     void eachDocumentIsAContiguousSpanOfATextWrittenTwice() {
         List<String> docs = Repetitions.documents(TEXTS, 7, 300);
         assertEquals(300, docs.size());
