@@ -229,8 +229,9 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         if (trace) {
             texts.addAll(DataCache.loadOrFetch(cache, out, () -> TraceCorpus.extraTexts(cache, seed)));
         }
+        List<String> repeats = Repetitions.documents(texts, seed, repeatDocuments);
         List<String> echoes = Repetitions.documents(texts, seed, echoDocuments, true);
-        texts.addAll(Repetitions.documents(texts, seed, repeatDocuments));
+        texts.addAll(repeats);
         texts.addAll(echoes);
         Collections.shuffle(texts, new Random(seed));
         if (textLimit != null && textLimit < texts.size()) {

@@ -87,8 +87,7 @@ public final class Repetitions {
      * @return a phrase, empty for none
      */
     public static String description(int documents) {
-        return documents == 0 ? "" : ", plus " + documents + " documents that write a span of " + MIN_WORDS + " to "
-                + MAX_WORDS + " consecutive words of a pretraining text twice (a copying signal)";
+        return phrase(documents, " twice (a copying signal)");
     }
 
     /**
@@ -98,8 +97,12 @@ public final class Repetitions {
      * @return a phrase, empty for none
      */
     public static String echoDescription(int documents) {
+        return phrase(documents, ", " + WordLevelVocabulary.SEP
+                + " and the span again (copying in the trace tasks' prompt/answer layout)");
+    }
+
+    private static String phrase(int documents, String layout) {
         return documents == 0 ? "" : ", plus " + documents + " documents that write a span of " + MIN_WORDS + " to "
-                + MAX_WORDS + " consecutive words of a pretraining text, " + WordLevelVocabulary.SEP
-                + " and the span again (copying in the trace tasks' prompt/answer layout)";
+                + MAX_WORDS + " consecutive words of a pretraining text" + layout;
     }
 }

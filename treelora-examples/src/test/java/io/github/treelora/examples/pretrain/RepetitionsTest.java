@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.examples.decoder.WordLevelVocabulary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,21 +33,19 @@ class RepetitionsTest {
         assertNotEquals(Repetitions.documents(TEXTS, 7, 100),
                 echoes.stream().map(d -> d.replace(" <sep>", "")).toList());
         // the word-level tokenizer reads the separator as its special token, not as the characters < sep >
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("echo", ".json");
+        Path file = Files.createTempFile("echo", ".json");
         try {
-            io.github.treelora.examples.decoder.WordLevelVocabulary.write(file,
-                    io.github.treelora.examples.decoder.WordLevelVocabulary.build(TEXTS, 64, List.of()));
-            try (io.github.treelora.djl.models.HfTokenizer tok = io.github.treelora.djl.models.HfTokenizer.open(file,
-                    new io.github.treelora.djl.models.HfTokenizer.Settings(
-                            io.github.treelora.djl.models.HfTokenizer.Padding.NONE, false, 0, false))) {
+            WordLevelVocabulary.write(file, WordLevelVocabulary.build(TEXTS, 64, List.of()));
+            try (HfTokenizer tok = HfTokenizer.open(file,
+                    new HfTokenizer.Settings(HfTokenizer.Padding.NONE, false, 0, false))) {
                 long[] ids = tok.encode(List.of("a member <sep> a member")).ids()[0];
-                long sep = io.github.treelora.examples.decoder.WordLevelVocabulary.SPECIALS.indexOf("<sep>");
-                assertEquals(5, ids.length, java.util.Arrays.toString(ids));
+                long sep = WordLevelVocabulary.SPECIALS.indexOf(WordLevelVocabulary.SEP);
+                assertEquals(5, ids.length, Arrays.toString(ids));
                 assertEquals(sep, ids[2]);
                 assertEquals(ids[0], ids[3]);
             }
         } finally {
-            java.nio.file.Files.deleteIfExists(file);
+            Files.deleteIfExists(file);
         }
         assertTrue(Repetitions.echoDescription(20).contains("20 documents"));
         assertEquals("", Repetitions.echoDescription(0));
