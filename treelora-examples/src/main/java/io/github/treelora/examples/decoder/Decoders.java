@@ -34,6 +34,9 @@ public final class Decoders {
     /** Class-path folder of the shipped decoder. */
     public static final String SHIPPED_RESOURCE = "backbones/llama-wordnet-fortunes";
 
+    /** How the card's data field of a decoder continued with {@code pretrain-decoder --init} starts. */
+    public static final String CONTINUED = "continued from a decoder pretrained with `";
+
     /** Held-out gloss sample file. */
     public static final String HELD_OUT_FILE = "held-out-glosses.txt";
 

@@ -389,7 +389,7 @@ public final class PretrainDecoderCommand implements Callable<Integer> {
         if (initCard == null) {
             return "";
         }
-        return "continued from a decoder pretrained with `" + initCard.command() + "` (" + initCard.steps()
+        return Decoders.CONTINUED + initCard.command() + "` (" + initCard.steps()
                 + " steps, " + initCard.trainTokens() + " tokens, held-out perplexity "
                 + initCard.heldOutPerplexity() + "; data: " + initCard.data() + "), then trained " + "further on: ";
     }

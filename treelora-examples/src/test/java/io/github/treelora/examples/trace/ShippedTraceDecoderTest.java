@@ -28,6 +28,9 @@ class ShippedTraceDecoderTest {
         assertTrue(card.data().contains("python3-docutils") && card.data().contains("fortunes-de"), card.data());
         assertEquals("float16", card.storedAs());
         assertTrue(card.command().contains("--corpus trace"), card.command());
+        // the third decoder continues the second twice (copying, then copying after <sep>); the card keeps the chain
+        assertTrue(card.data().startsWith(Decoders.CONTINUED) && card.command().contains("--echo-documents")
+                && card.data().contains("--repeat-documents") && card.data().contains("--untied-head"), card.data());
         assertTrue(Files.size(dir.resolve("model.safetensors")) < 25L * 1024 * 1024);
         List<String> heldOut = Files.readAllLines(dir.resolve(Decoders.HELD_OUT_FILE));
         try (NDManager m = NDManager.newBaseManager();
