@@ -89,7 +89,7 @@ public final class BenchmarkOptions {
 
     /** TreeLoRA's lambda. */
     @Option(names = "--treelora-lambda", paramLabel = "LAMBDA", description = "TreeLoRA's regulariser strength "
-            + "(default: ${DEFAULT-VALUE}, the paper's ViT value).")
+            + "(default: ${DEFAULT-VALUE}; the authors use 0.1 for ViTs and 0.5 for LLMs).")
     public double treeLoraLambda = Strategies.TREELORA_LAMBDA;
 
     /** Output directory. */
