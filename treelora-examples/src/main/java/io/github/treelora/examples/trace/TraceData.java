@@ -10,15 +10,26 @@ import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The stream's tasks as {@link ContinualTask}s for a word-level decoder: prompt {@code <s> text <sep>}, completion
  * the answer's words and {@code </s>}; evaluation generates up to the task's answer budget and scores the decoded
- * words (joined by spaces, special tokens dropped) with the task's metric. Every task has the single class id of its
- * position (the trainer needs one; nothing class-specific is used: no head, no mask, no task id).
+ * words (joined by spaces, special tokens other than {@code <unk>} dropped) with the task's metric. Every task has
+ * the single class id of its position (the trainer needs one; nothing class-specific is used: no head, no mask, no
+ * task id).
+ *
+ * <p>Scores are taken in the decoder's vocabulary: the reference and the source are compared in the form
+ * {@link #inVocabulary} gives them, each word outside the vocabulary written {@code <unk>}, the convention of
+ * word-level language-model benchmarks. Why: the decoder reads and writes such a word only as {@code <unk>}, so
+ * comparing with its spelling would score the tokenizer's coverage (about a fifth of the answer words of the code
+ * and simplify tasks), not what was learned.
  */
 public final class TraceData {
 
@@ -119,10 +130,26 @@ public final class TraceData {
             maxAnswer = Math.max(maxAnswer, a[i].length);
         }
         int[] labels = new int[examples.size()];
-        java.util.Arrays.fill(labels, label);
+        Arrays.fill(labels, label);
         PromptCompletionData d = new PromptCompletionData(promptIds, completionIds, labels, pad);
+        Set<String> known = new HashSet<>(Arrays.asList(vocabulary));
+        List<String> references = answers.stream().map(x -> inVocabulary(x, known)).toList();
+        List<String> sources = prompts.stream().map(x -> inVocabulary(x, known)).toList();
         return new ScoredCompletionData(d, Math.max(task.maxAnswerWords(), maxAnswer), eos, pad,
-                (index, generated) -> task.metric().score(decode(vocabulary, generated),
-                        examples.get(index).answer(), examples.get(index).prompt()));
+                (index, generated) -> task.metric().score(decode(vocabulary, generated), references.get(index),
+                        sources.get(index)));
+    }
+
+    /**
+     * A surface-form text as a word-level decoder can read and write it.
+     *
+     * @param text words separated by single spaces ({@link TraceStream#surface})
+     * @param vocabulary the decoder's tokens
+     * @return the text with every word outside {@code vocabulary} replaced by {@code <unk>}
+     */
+    public static String inVocabulary(String text, Set<String> vocabulary) {
+        return WordLevelVocabulary.words(text).stream()
+                .map(w -> vocabulary.contains(w) ? w : WordLevelVocabulary.UNK)
+                .collect(Collectors.joining(" "));
     }
 }

@@ -288,7 +288,8 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 + sizes.train() + " training examples per task, evaluated on " + sizes.test() + " "
                 + (options.validation ? "validation" : "test") + " examples per task after every task; prompt "
                 + "`<s> text <sep>`, answer generated greedily until `</s>`; no task id, no class mask; each task "
-                + "scored by its own metric. Adam re-created per task, batch " + options.batch + "; TreeLoRA lambda "
+                + "scored by its own metric in the decoder's vocabulary (a word outside it is `<unk>` in the reference "
+                + "too). Adam re-created per task, batch " + options.batch + "; TreeLoRA lambda "
                 + options.treeLoraLambda + ". Seeds " + seeds + (options.quick ? " (quick smoke run)" : "") + ".");
         header.add("Budgets: " + rule + ".");
         TraceReport report = new TraceReport(header, streams.get(seeds.get(0)), runs, used);

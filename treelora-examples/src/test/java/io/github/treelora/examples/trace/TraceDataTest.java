@@ -1,0 +1,58 @@
+package io.github.treelora.examples.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.treelora.djl.cl.ScoredCompletionData;
+import io.github.treelora.djl.models.HfTokenizer;
+import io.github.treelora.examples.decoder.Decoders;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stream's tasks for the shipped word-level decoder: prompt and completion ids, and scores taken in the decoder's
+ * vocabulary (a word it cannot write is {@code <unk>} on both sides), checked by hand-computed cases.
+ */
+class TraceDataTest {
+
+    @Test
+    void wordsOutsideTheVocabularyBecomeUnk() {
+        Set<String> vocabulary = Set.of("yellow", "oil", "wool", "(", ")");
+        assertEquals("yellow <unk> oil <unk> wool ( <unk> )",
+                TraceData.inVocabulary("yellow viscous oil extracted wool ( plural )", vocabulary));
+        assertEquals("", TraceData.inVocabulary("", vocabulary));
+    }
+
+    @Test
+    void aPredictionIsScoredAgainstTheReferenceAsTheDecoderCanWriteIt() throws Exception {
+        Path dir = TraceOfflineCommand.shippedDecoder();
+        String[] vocabulary = TraceData.vocabulary(dir);
+        Set<String> known = new HashSet<>(Arrays.asList(vocabulary));
+        String rare = "zirconium";
+        assertFalse(known.contains(rare), "the test needs a word the shipped vocabulary lacks");
+        assertTrue(known.contains("mineral") && known.contains("oxide") && known.contains("consisting"));
+        TraceTask.Example example = new TraceTask.Example("a mineral consisting of " + rare + " oxide",
+                "mineral consisting " + rare + " oxide");
+        TraceTask task = new TraceTask("simplify", "rewrite", TraceMetric.ACCURACY, 8, List.of(example),
+                List.of(example), List.of(example));
+        try (HfTokenizer tokenizer = Decoders.tokenizer(dir)) {
+            ScoredCompletionData data = TraceData.data(task, task.test(), 0, tokenizer, vocabulary);
+            long[] completion = data.completion(0);
+            // "mineral consisting <unk> oxide </s>": the id the decoder must write for the rare word is <unk>'s
+            assertEquals(5, completion.length);
+            assertEquals(List.of(vocabulary).indexOf("<unk>"), completion[2]);
+            assertEquals(List.of(vocabulary).indexOf("</s>"), completion[4]);
+            assertEquals(1.0, data.score(0, Arrays.copyOf(completion, 4)));
+            // a wrong word where the rare one stands scores 0 by exact match; so does dropping the word
+            long[] wrong = Arrays.copyOf(completion, 4);
+            wrong[2] = List.of(vocabulary).indexOf("oxide");
+            assertEquals(0.0, data.score(0, wrong));
+            assertEquals(0.0, data.score(0, new long[] {completion[0], completion[1], completion[3]}));
+        }
+    }
+}
