@@ -10,6 +10,9 @@ import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -138,6 +141,52 @@ public final class TraceData {
         return new ScoredCompletionData(d, Math.max(task.maxAnswerWords(), maxAnswer), eos, pad,
                 (index, generated) -> task.metric().score(decode(vocabulary, generated), references.get(index),
                         sources.get(index)));
+    }
+
+    /** Names of the trivial answers {@link #trivialScores} scores. */
+    public static final List<String> TRIVIAL = List.of("most frequent training answer", "the prompt copied");
+
+    /**
+     * The floor every task's score should be read against: the scores of two answers that need no learning, the
+     * training split's most frequent answer and the prompt copied (as far as the task's answer budget), taken as
+     * trace-offline takes them (in the decoder's vocabulary), averaged over the streams of several seeds.
+     *
+     * @param streams the tasks as text, one stream per seed, all of the same tasks
+     * @param vocabulary the decoder's tokens by id
+     * @param validation score the validation split instead of the test split
+     * @return per {@link #TRIVIAL} answer, the mean score of each task in [0, 1], in stream order
+     */
+    public static Map<String, double[]> trivialScores(List<List<TraceTask>> streams, String[] vocabulary,
+            boolean validation) {
+        Set<String> known = new HashSet<>(Arrays.asList(vocabulary));
+        int tasks = streams.get(0).size();
+        double[] frequent = new double[tasks];
+        double[] copied = new double[tasks];
+        for (List<TraceTask> stream : streams) {
+            for (int k = 0; k < tasks; k++) {
+                TraceTask t = stream.get(k);
+                Map<String, Long> counts = new HashMap<>();
+                t.train().forEach(e -> counts.merge(inVocabulary(e.answer(), known), 1L, Long::sum));
+                // ties go to the alphabetically first answer, so the floor does not depend on hash order
+                String top = counts.entrySet().stream().max(Map.Entry.<String, Long>comparingByValue()
+                        .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()))).orElseThrow().getKey();
+                List<TraceTask.Example> eval = validation ? t.validation() : t.test();
+                double n = (double) eval.size() * streams.size();
+                for (TraceTask.Example e : eval) {
+                    String reference = inVocabulary(e.answer(), known);
+                    String source = inVocabulary(e.prompt(), known);
+                    int budget = Math.max(t.maxAnswerWords(), WordLevelVocabulary.words(e.answer()).size());
+                    String[] prompt = source.split(" ");
+                    String copy = String.join(" ", Arrays.copyOf(prompt, Math.min(budget, prompt.length)));
+                    frequent[k] += t.metric().score(top, reference, source) / n;
+                    copied[k] += t.metric().score(copy, reference, source) / n;
+                }
+            }
+        }
+        Map<String, double[]> out = new LinkedHashMap<>();
+        out.put(TRIVIAL.get(0), frequent);
+        out.put(TRIVIAL.get(1), copied);
+        return out;
     }
 
     /**

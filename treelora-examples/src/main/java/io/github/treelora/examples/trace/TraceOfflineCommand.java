@@ -292,7 +292,9 @@ public final class TraceOfflineCommand implements Callable<Integer> {
                 + "too). Adam re-created per task, batch " + options.batch + "; TreeLoRA lambda "
                 + options.treeLoraLambda + ". Seeds " + seeds + (options.quick ? " (quick smoke run)" : "") + ".");
         header.add("Budgets: " + rule + ".");
-        TraceReport report = new TraceReport(header, streams.get(seeds.get(0)), runs, used);
+        Map<String, double[]> trivial = TraceData.trivialScores(seeds.stream().map(streams::get).toList(),
+                vocabulary, options.validation);
+        TraceReport report = new TraceReport(header, streams.get(seeds.get(0)), runs, used, trivial);
         report.write(run.work());
         run.commit();
         out.println();

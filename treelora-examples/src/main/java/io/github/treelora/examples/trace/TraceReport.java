@@ -22,7 +22,8 @@ import java.util.Map;
  * The trace-offline report: per strategy (mean ± sample standard deviation over seeds) OP, BWT as the paper defines
  * it, BWT as the authors' collect script computes it (clipped), the mean score right after learning each task
  * ("just learned"), the final score per task with its metric, the mean score matrices as tables and pictures (the
- * image jobs' heatmap and curves). Written atomically: {@value ContinualReport#JSON_FILE},
+ * image jobs' heatmap and curves), and the scores of trivial answers ({@link TraceData#trivialScores}) as each task's
+ * floor. Written atomically: {@value ContinualReport#JSON_FILE},
  * {@value ContinualReport#MARKDOWN_FILE} and the pictures appear together or not at all.
  */
 public final class TraceReport {
@@ -53,6 +54,7 @@ public final class TraceReport {
     private final List<TraceTask> tasks;
     private final List<RunRecord> runs;
     private final Map<String, Budget> budgets;
+    private final Map<String, double[]> trivial;
     private final List<Summary> summaries = new ArrayList<>();
 
     /**
@@ -62,12 +64,21 @@ public final class TraceReport {
      * @param tasks the stream (names, metrics)
      * @param runs one record per (seed, strategy)
      * @param budgets epochs and learning rate by strategy display name
+     * @param trivial scores of trivial answers per task, by the answer's name (mean over seeds; may be empty)
      */
-    public TraceReport(List<String> header, List<TraceTask> tasks, List<RunRecord> runs, Map<String, Budget> budgets) {
+    public TraceReport(List<String> header, List<TraceTask> tasks, List<RunRecord> runs, Map<String, Budget> budgets,
+            Map<String, double[]> trivial) {
         this.header = List.copyOf(header);
         this.tasks = List.copyOf(tasks);
         this.runs = List.copyOf(runs);
         this.budgets = new LinkedHashMap<>(budgets);
+        this.trivial = new LinkedHashMap<>(trivial);
+        this.trivial.forEach((name, scores) -> {
+            if (scores.length != tasks.size()) {
+                throw new IllegalArgumentException("trivial answer '" + name + "' has " + scores.length
+                        + " task scores for " + tasks.size() + " tasks");
+            }
+        });
         Map<String, List<RunRecord>> by = new LinkedHashMap<>();
         runs.forEach(r -> by.computeIfAbsent(r.strategy(), k -> new ArrayList<>()).add(r));
         by.forEach((name, rs) -> summaries.add(summarise(name, rs)));
@@ -180,6 +191,17 @@ public final class TraceReport {
             }
             b.append('\n');
         }
+        trivial.forEach((name, scores) -> {
+            b.append("| *trivial: ").append(name).append("* |");
+            for (double v : scores) {
+                b.append(String.format(Locale.ROOT, " %.1f |", 100 * v));
+            }
+            b.append('\n');
+        });
+        if (!trivial.isEmpty()) {
+            b.append("\nTrivial rows: the score of an answer that needs no learning, the floor to read each task's "
+                    + "score against.\n");
+        }
         b.append("\n## Score matrices\n\nMean R[i][j] in %: score on task i (row) after training task j (column).\n\n");
         for (Summary s : summaries) {
             b.append("### ").append(s.strategy()).append("\n\n| task |");
@@ -228,6 +250,13 @@ public final class TraceReport {
                 o.put("epochs", bu.epochs()).put("lr", bu.learningRate());
             }
         }
+        ObjectNode tr = root.putObject("trivial");
+        trivial.forEach((name, scores) -> {
+            ArrayNode a = tr.putArray(name);
+            for (double v : scores) {
+                a.add(v);
+            }
+        });
         ArrayNode rs = root.putArray("runs");
         for (RunRecord r : runs) {
             ObjectNode o = rs.addObject().put("strategy", r.strategy()).put("seed", r.seed())

@@ -55,4 +55,25 @@ class TraceDataTest {
             assertEquals(0.0, data.score(0, new long[] {completion[0], completion[1], completion[3]}));
         }
     }
+
+    /** Two trivial answers scored by hand: the training split's most frequent answer, and the prompt copied. */
+    @Test
+    void trivialAnswersAreScoredInTheVocabularyAndAveragedOverSeeds() {
+        String[] vocabulary = {"<pad>", "<unk>", "<s>", "</s>", "<sep>", "x", "y"};
+        List<TraceTask.Example> test = List.of(new TraceTask.Example("x y", "x"), new TraceTask.Example("z", "q"));
+        List<TraceTask.Example> validation = List.of(new TraceTask.Example("y", "y"));
+        TraceTask seed1 = new TraceTask("t", "k", TraceMetric.ACCURACY, 1, List.of(new TraceTask.Example("a", "x"),
+                new TraceTask.Example("b", "x"), new TraceTask.Example("c", "y")), validation, test);
+        TraceTask seed2 = new TraceTask("t", "k", TraceMetric.ACCURACY, 1, List.of(new TraceTask.Example("a", "y")),
+                validation, test);
+        var scores = TraceData.trivialScores(List.of(List.of(seed1), List.of(seed2)), vocabulary, false);
+        assertEquals(TraceData.TRIVIAL, List.copyOf(scores.keySet()));
+        // most frequent: "x" for seed 1 (right on the first test example only), "y" for seed 2 (never right)
+        assertEquals(0.25, scores.get(TraceData.TRIVIAL.get(0))[0], 1e-12);
+        // copied, one word: "x" is right; "z" and "q" are both outside the vocabulary, so <unk> = <unk> is right too
+        assertEquals(1.0, scores.get(TraceData.TRIVIAL.get(1))[0], 1e-12);
+        var onValidation = TraceData.trivialScores(List.of(List.of(seed1)), vocabulary, true);
+        assertEquals(0.0, onValidation.get(TraceData.TRIVIAL.get(0))[0], 1e-12);
+        assertEquals(1.0, onValidation.get(TraceData.TRIVIAL.get(1))[0], 1e-12);
+    }
 }

@@ -45,8 +45,14 @@ class TraceOfflineCommandTest {
                 cache.toString()), err + "\n" + out);
         String md = Files.readString(output.resolve(ContinualReport.MARKDOWN_FILE));
         assertTrue(md.contains("self-pretrained") && md.contains("BWT % (authors' clipped)")
-                && md.contains("code (edit similarity)") && md.contains("simplify (SARI)"), md);
+                && md.contains("code (edit similarity)") && md.contains("simplify (SARI)")
+                && md.contains("| *trivial: the prompt copied* |"), md);
         JsonNode root = new ObjectMapper().readTree(output.resolve(ContinualReport.JSON_FILE).toFile());
+        for (String answer : TraceData.TRIVIAL) {
+            JsonNode floor = root.get("trivial").get(answer);
+            assertEquals(6, floor.size(), answer);
+            floor.forEach(v -> assertTrue(v.asDouble() >= 0 && v.asDouble() <= 1, answer + ": " + v));
+        }
         List<String> strategies = List.of("SeqLoRA", "O-LoRA", "InfLoRA", "TreeLoRA-REFERENCE", "TreeLoRA-PAPER");
         assertEquals(strategies.size(), root.get("runs").size());
         for (int k = 0; k < strategies.size(); k++) {
