@@ -10,12 +10,12 @@ import io.github.treelora.examples.decoder.WordLevelVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -158,6 +158,10 @@ public final class TraceData {
      */
     public static Map<String, double[]> trivialScores(List<List<TraceTask>> streams, String[] vocabulary,
             boolean validation) {
+        if (streams.isEmpty() || streams.stream().map(List::size).distinct().count() != 1) {
+            throw new IllegalArgumentException("trivial scores need streams of the same tasks, got "
+                    + streams.stream().map(List::size).toList() + " tasks");
+        }
         Set<String> known = new HashSet<>(Arrays.asList(vocabulary));
         int tasks = streams.get(0).size();
         double[] frequent = new double[tasks];
