@@ -148,7 +148,7 @@ public final class TraceData {
 
     /**
      * The floor every task's score should be read against: the scores of two answers that need no learning, the
-     * training split's most frequent answer and the prompt copied (as far as the task's answer budget), taken as
+     * training split's most frequent answer and the prompt copied (as far as the generation budget), taken as
      * trace-offline takes them (in the decoder's vocabulary), averaged over the streams of several seeds.
      *
      * @param streams the tasks as text, one stream per seed, all of the same tasks
@@ -176,10 +176,12 @@ public final class TraceData {
                         .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()))).orElseThrow().getKey();
                 List<TraceTask.Example> eval = validation ? t.validation() : t.test();
                 double n = (double) eval.size() * streams.size();
+                // the copy is as long as the decoder may write: the generation budget of data(), not each answer's length
+                int budget = Math.max(t.maxAnswerWords(), eval.stream()
+                        .mapToInt(e -> WordLevelVocabulary.words(e.answer()).size()).max().orElse(1));
                 for (TraceTask.Example e : eval) {
                     String reference = inVocabulary(e.answer(), known);
                     String source = inVocabulary(e.prompt(), known);
-                    int budget = Math.max(t.maxAnswerWords(), WordLevelVocabulary.words(e.answer()).size());
                     String[] prompt = source.split(" ");
                     String copy = String.join(" ", Arrays.copyOf(prompt, Math.min(budget, prompt.length)));
                     frequent[k] += t.metric().score(top, reference, source) / n;

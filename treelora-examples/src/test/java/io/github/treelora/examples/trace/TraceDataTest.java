@@ -60,7 +60,9 @@ class TraceDataTest {
     @Test
     void trivialAnswersAreScoredInTheVocabularyAndAveragedOverSeeds() {
         String[] vocabulary = {"<pad>", "<unk>", "<s>", "</s>", "<sep>", "x", "y"};
-        List<TraceTask.Example> test = List.of(new TraceTask.Example("x y", "x"), new TraceTask.Example("z", "q"));
+        // the task's answer budget is 1 word, but the longest test answer has 2: generation writes up to 2 words
+        List<TraceTask.Example> test = List.of(new TraceTask.Example("x y", "x"), new TraceTask.Example("z", "q"),
+                new TraceTask.Example("y x y", "y x"));
         List<TraceTask.Example> validation = List.of(new TraceTask.Example("y", "y"));
         TraceTask seed1 = new TraceTask("t", "k", TraceMetric.ACCURACY, 1, List.of(new TraceTask.Example("a", "x"),
                 new TraceTask.Example("b", "x"), new TraceTask.Example("c", "y")), validation, test);
@@ -69,9 +71,10 @@ class TraceDataTest {
         var scores = TraceData.trivialScores(List.of(List.of(seed1), List.of(seed2)), vocabulary, false);
         assertEquals(TraceData.TRIVIAL, List.copyOf(scores.keySet()));
         // most frequent: "x" for seed 1 (right on the first test example only), "y" for seed 2 (never right)
-        assertEquals(0.25, scores.get(TraceData.TRIVIAL.get(0))[0], 1e-12);
-        // copied, one word: "x" is right; "z" and "q" are both outside the vocabulary, so <unk> = <unk> is right too
-        assertEquals(1.0, scores.get(TraceData.TRIVIAL.get(1))[0], 1e-12);
+        assertEquals(1.0 / 6, scores.get(TraceData.TRIVIAL.get(0))[0], 1e-12);
+        // copied, two words: "x y" is wrong (the answer is "x"); "z" and "q" are both outside the vocabulary, so
+        // <unk> = <unk> is right; "y x" is right
+        assertEquals(2.0 / 3, scores.get(TraceData.TRIVIAL.get(1))[0], 1e-12);
         var onValidation = TraceData.trivialScores(List.of(List.of(seed1)), vocabulary, true);
         assertEquals(0.0, onValidation.get(TraceData.TRIVIAL.get(0))[0], 1e-12);
         assertEquals(1.0, onValidation.get(TraceData.TRIVIAL.get(1))[0], 1e-12);
